@@ -1,0 +1,220 @@
+#include "config.h"
+
+#include <errno.h>
+#include <lucid/error.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
+bool parse_size(const char *s, size_t *out)
+{
+	if (!s || !*s)
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	unsigned long long mul = 1;
+	if (*end == 'K' || *end == 'k')
+		mul = 1024ull, end++;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1024ull * 1024, end++;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1024ull * 1024 * 1024, end++;
+	if (*end == 'i' || *end == 'B')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end || v == 0 || v > (unsigned long long)SIZE_MAX / mul)
+		return false;
+	*out = (size_t)(v * mul);
+	return true;
+}
+
+static int fail(struct err *e, const char *name, yaml_node_t *n, const char *fmt, const char *arg)
+{
+	char msg[600];
+	snprintf(msg, sizeof msg, fmt, arg);
+	return err_set(e, -EINVAL, "%s:%zu: %s", name, n ? n->start_mark.line + 1 : 0, msg);
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int parse_feeds(yaml_document_t *doc, yaml_node_t *n, const char *name, struct config *c,
+		       struct err *e)
+{
+	/* feeds: { fetcher: source | [source, ...] } */
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(e, name, n, "%s must be a mapping of fetcher name to sources", "feeds");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+		const char *fetcher = scalar(k);
+		if (!fetcher)
+			return fail(e, name, k, "%s: a fetcher name must be a string", "feeds");
+		yaml_node_item_t *items = NULL, *end = NULL;
+		yaml_node_item_t one = p->value;
+		if (v->type == YAML_SEQUENCE_NODE) {
+			items = v->data.sequence.items.start;
+			end = v->data.sequence.items.top;
+		} else {
+			items = &one;
+			end = &one + 1;
+		}
+		for (; items < end; items++) {
+			yaml_node_t *s = yaml_document_get_node(doc, *items);
+			if (!scalar(s) || !*scalar(s))
+				return fail(e, name, s, "feeds.%s: a source must be a URL or path",
+					    fetcher);
+			c->feeds = xrealloc(c->feeds, (c->nfeeds + 1) * sizeof *c->feeds);
+			c->feeds[c->nfeeds++] =
+				(struct feed_source){xstrdup(fetcher), xstrdup(scalar(s))};
+		}
+	}
+	return 0;
+}
+
+static int parse_plugins(yaml_document_t *doc, yaml_node_t *n, const char *name,
+			 struct config *c, struct err *e)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(e, name, n, "%s must be a mapping of plugin name to settings",
+			    "plugins");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+		if (!scalar(k) || v->type != YAML_MAPPING_NODE)
+			return fail(e, name, k, "%s: each plugin takes a mapping of settings",
+				    "plugins");
+		for (yaml_node_pair_t *q = v->data.mapping.pairs.start;
+		     q < v->data.mapping.pairs.top; q++) {
+			const char *key = scalar(yaml_document_get_node(doc, q->key));
+			const char *val = scalar(yaml_document_get_node(doc, q->value));
+			if (!key || !val)
+				return fail(e, name, yaml_document_get_node(doc, q->key),
+					    "plugins.%s: settings are key: value strings",
+					    scalar(k));
+			c->pset = xrealloc(c->pset, (c->npset + 3) * sizeof *c->pset);
+			c->pset[c->npset++] = xstrdup(scalar(k));
+			c->pset[c->npset++] = xstrdup(key);
+			c->pset[c->npset++] = xstrdup(val);
+		}
+	}
+	return 0;
+}
+
+int config_parse(const char *name, const char *text, size_t len, struct config *c, struct err *e)
+{
+	memset(c, 0, sizeof *c);
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	if (!yaml_parser_initialize(&parser))
+		return err_set(e, -ENOMEM, "%s: cannot initialise the YAML parser", name);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		int rc = err_set(e, -EINVAL, "%s:%zu: %s", name, parser.problem_mark.line + 1,
+				 parser.problem ? parser.problem : "invalid YAML");
+		yaml_parser_delete(&parser);
+		return rc;
+	}
+	int rc = 0;
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (!root)
+		goto done; /* an empty file is an empty configuration */
+	if (root->type != YAML_MAPPING_NODE) {
+		rc = fail(e, name, root, "%s", "the configuration must be a mapping");
+		goto done;
+	}
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+	     rc == 0 && p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(&doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(&doc, p->value);
+		const char *key = scalar(k);
+		if (!key) {
+			rc = fail(e, name, k, "%s", "keys must be strings");
+		} else if (strcmp(key, "db") == 0) {
+			if (!scalar(v) || !*scalar(v))
+				rc = fail(e, name, v, "%s must be a path", "db");
+			else
+				c->db = xstrdup(scalar(v));
+		} else if (strcmp(key, "max_file_size") == 0) {
+			if (!parse_size(scalar(v), &c->max_file_size))
+				rc = fail(e, name, v, "%s must be a size such as 64M",
+					  "max_file_size");
+		} else if (strcmp(key, "feeds") == 0) {
+			rc = parse_feeds(&doc, v, name, c, e);
+		} else if (strcmp(key, "plugins") == 0) {
+			rc = parse_plugins(&doc, v, name, c, e);
+		} else if (strcmp(key, "plugin_path") == 0) {
+			if (v->type != YAML_SEQUENCE_NODE) {
+				rc = fail(e, name, v, "%s must be a list of directories",
+					  "plugin_path");
+				continue;
+			}
+			for (yaml_node_item_t *it = v->data.sequence.items.start;
+			     it < v->data.sequence.items.top; it++) {
+				const char *d = scalar(yaml_document_get_node(&doc, *it));
+				if (!d) {
+					rc = fail(e, name, v, "%s entries must be paths",
+						  "plugin_path");
+					break;
+				}
+				c->plugin_dirs = xrealloc(c->plugin_dirs,
+							  (c->nplugin_dirs + 1) * sizeof(char *));
+				c->plugin_dirs[c->nplugin_dirs++] = xstrdup(d);
+			}
+		} else {
+			rc = fail(e, name, k, "unknown key '%s'", key);
+		}
+	}
+done:
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (rc < 0)
+		config_free(c);
+	return rc;
+}
+
+int config_load(const char *path, struct config *c, struct err *e)
+{
+	char *text;
+	size_t len;
+	int rc = file_read_all(path, CONFIG_MAX_BYTES, &text, &len, e);
+	if (rc < 0) {
+		memset(c, 0, sizeof *c);
+		return rc == LUCID_ELIMIT ? rc : err_set(e, rc, "config %s: %s", path,
+							 strerror(-rc));
+	}
+	rc = config_parse(path, text, len, c, e);
+	free(text);
+	return rc;
+}
+
+void config_apply(const struct config *c, struct registry *r)
+{
+	for (size_t i = 0; i + 2 < c->npset; i += 3)
+		registry_set_config(r, c->pset[i], c->pset[i + 1], c->pset[i + 2]);
+}
+
+void config_free(struct config *c)
+{
+	free(c->db);
+	for (size_t i = 0; i < c->nfeeds; i++) {
+		free((char *)c->feeds[i].fetcher);
+		free((char *)c->feeds[i].url);
+	}
+	free(c->feeds);
+	for (size_t i = 0; i < c->nplugin_dirs; i++)
+		free(c->plugin_dirs[i]);
+	free(c->plugin_dirs);
+	for (size_t i = 0; i < c->npset; i++)
+		free(c->pset[i]);
+	free(c->pset);
+	memset(c, 0, sizeof *c);
+}

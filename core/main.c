@@ -1,0 +1,338 @@
+/* lucid: the command-line interface. */
+#include <errno.h>
+#include <getopt.h>
+#include <lucid/error.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "indexer.h"
+#include "matcher.h"
+#include "registry.h"
+#include "report.h"
+#include "store.h"
+#include "updater.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: lucid [--config FILE] [--db PATH] [-v] COMMAND [ARGS]\n"
+	      "\n"
+	      "commands:\n"
+	      "  scan IMAGE        index IMAGE and report its vulnerabilities\n"
+	      "                    IMAGE: docker save archive (.tar, .tar.gz), OCI layout directory\n"
+	      "                    or archive (PATH:REF picks one image), root filesystem\n"
+	      "                    directory, or a single layer tarball\n"
+	      "      --format table|json   output format (default table)\n"
+	      "      --output FILE         write the report to FILE\n"
+	      "      --platform OS/ARCH    image of a multi-platform index (default linux/amd64)\n"
+	      "      --max-file-size SIZE  largest package database kept per file (default 64M)\n"
+	      "      --no-cache            walk every layer even if its results are cached\n"
+	      "  update            fetch vulnerability feeds into the database\n"
+	      "      --feed NAME=SOURCE    fetch SOURCE (URL or file) with fetcher NAME (repeatable);\n"
+	      "                            default: every fetcher's upstream feeds\n"
+	      "      --force               re-parse even if the feed did not change\n"
+	      "  plugins           list the loaded plugins and their components\n"
+	      "  version           print the version\n"
+	      "\n"
+	      "global options:\n"
+	      "  --db PATH         database directory (default $XDG_DATA_HOME/lucid/db)\n"
+	      "  --config FILE     YAML configuration (see README.md)\n"
+	      "  -v, --verbose     report progress (repeat for debug output)\n"
+	      "\n"
+	      "exit status: 0 success, 1 vulnerabilities found (only with --exit-code), 2 usage or\n"
+	      "input error\n",
+	      f);
+}
+
+struct globals {
+	const char *db;
+	const char *config_path;
+	struct config cfg;
+	struct registry reg;
+};
+
+static int die(const struct err *e)
+{
+	fprintf(stderr, "lucid: %s\n", e->msg[0] ? e->msg : lucid_strerror(e->code));
+	return EXIT_INPUT;
+}
+
+static int load_plugins(struct globals *g, struct err *e)
+{
+	for (size_t i = 0; i < g->cfg.nplugin_dirs; i++) {
+		int rc = registry_load_dir(&g->reg, g->cfg.plugin_dirs[i], e);
+		if (rc < 0)
+			return rc;
+	}
+	int rc = registry_load_default(&g->reg, e);
+	if (rc < 0)
+		return rc;
+	config_apply(&g->cfg, &g->reg);
+	return 0;
+}
+
+static char *db_path(struct globals *g)
+{
+	if (g->db)
+		return xstrdup(g->db);
+	if (g->cfg.db)
+		return xstrdup(g->cfg.db);
+	return store_default_path();
+}
+
+static int cmd_scan(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, 0, 'f'},	 {"output", required_argument, 0, 'o'},
+		{"platform", required_argument, 0, 'p'}, {"max-file-size", required_argument, 0, 'm'},
+		{"no-cache", no_argument, 0, 'n'},	 {"ref", required_argument, 0, 'r'},
+		{"help", no_argument, 0, 'h'},		 {0, 0, 0, 0}};
+	const char *format = "table", *output = NULL;
+	struct index_opts io = {.file_cap = g->cfg.max_file_size};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'o': output = optarg; break;
+		case 'p': io.platform = optarg; break;
+		case 'r': io.ref = optarg; break;
+		case 'n': io.no_cache = true; break;
+		case 'm':
+			if (!parse_size(optarg, &io.file_cap)) {
+				fprintf(stderr, "lucid: --max-file-size: invalid size '%s'\n", optarg);
+				return EXIT_INPUT;
+			}
+			break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_INPUT;
+		}
+	}
+	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0) {
+		fprintf(stderr, "lucid: --format must be table or json, not '%s'\n", format);
+		return EXIT_INPUT;
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "lucid: scan takes exactly one IMAGE\n");
+		return EXIT_INPUT;
+	}
+	struct err e = {0};
+	if (load_plugins(g, &e) < 0)
+		return die(&e);
+	char *path = db_path(g);
+	struct store *st;
+	int rc = store_open(path, &st, &e);
+	free(path);
+	if (rc < 0)
+		return die(&e);
+	struct arena a = {0};
+	struct index_report rep;
+	struct vuln_report vr = {0};
+	struct timespec t0, t1, t2;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = index_image(&g->reg, st, argv[optind], &io, &a, &rep, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc == 0)
+		rc = match_report(&g->reg, st, &rep, &a, &vr, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	int status = EXIT_OK;
+	if (rc < 0) {
+		status = die(&e);
+		goto out;
+	}
+	host_logf(LUCID_LOG_INFO, "indexed in %.3f s, matched in %.3f ms",
+		  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		  ((double)(t2.tv_sec - t1.tv_sec) * 1e9 + (double)(t2.tv_nsec - t1.tv_nsec)) / 1e6);
+	FILE *out = stdout;
+	if (output && !(out = fopen(output, "w"))) {
+		fprintf(stderr, "lucid: %s: %s\n", output, strerror(errno));
+		status = EXIT_INPUT;
+		goto out;
+	}
+	if (strcmp(format, "json") == 0) {
+		char *json = report_json(&rep, &vr);
+		fputs(json, out);
+		fputc('\n', out);
+		free(json);
+	} else {
+		report_table(out, &rep, &vr);
+	}
+	if (out != stdout && fclose(out) != 0) {
+		fprintf(stderr, "lucid: %s: %s\n", output, strerror(errno));
+		status = EXIT_INPUT;
+	}
+out:
+	free(vr.m);
+	arena_free(&a);
+	store_close(st);
+	return status;
+}
+
+static int cmd_update(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {{"feed", required_argument, 0, 'F'},
+					     {"force", no_argument, 0, 'x'},
+					     {"help", no_argument, 0, 'h'},
+					     {0, 0, 0, 0}};
+	struct feed_source *src = NULL;
+	size_t n = 0;
+	bool force = false;
+	int c, status = EXIT_OK;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'F') {
+			char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || !eq[1]) {
+				fprintf(stderr, "lucid: --feed takes NAME=SOURCE, not '%s'\n", optarg);
+				free(src);
+				return EXIT_INPUT;
+			}
+			*eq = 0;
+			src = xrealloc(src, (n + 1) * sizeof *src);
+			src[n++] = (struct feed_source){optarg, eq + 1};
+		} else if (c == 'x') {
+			force = true;
+		} else if (c == 'h') {
+			usage(stdout);
+			free(src);
+			return EXIT_OK;
+		} else {
+			usage(stderr);
+			free(src);
+			return EXIT_INPUT;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "lucid: update takes no arguments (use --feed NAME=SOURCE)\n");
+		free(src);
+		return EXIT_INPUT;
+	}
+	if (!n && g->cfg.nfeeds) {
+		src = xrealloc(src, g->cfg.nfeeds * sizeof *src);
+		memcpy(src, g->cfg.feeds, g->cfg.nfeeds * sizeof *src);
+		n = g->cfg.nfeeds;
+	}
+	struct err e = {0};
+	if (load_plugins(g, &e) < 0) {
+		free(src);
+		return die(&e);
+	}
+	char *path = db_path(g);
+	struct store *st;
+	int rc = store_open(path, &st, &e);
+	free(path);
+	if (rc < 0) {
+		free(src);
+		return die(&e);
+	}
+	struct update_result res;
+	rc = update_feeds(&g->reg, st, src, n, force, &res, &e);
+	fprintf(stderr, "lucid: feeds: %zu updated, %zu unchanged, %zu failed\n", res.updated,
+		res.unchanged, res.failed);
+	if (rc < 0)
+		status = die(&e);
+	store_close(st);
+	free(src);
+	return status;
+}
+
+static int cmd_plugins(struct globals *g, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "lucid: plugins takes no arguments\n");
+		return EXIT_INPUT;
+	}
+	struct err e = {0};
+	if (load_plugins(g, &e) < 0)
+		return die(&e);
+	printf("%-16s %-10s %-6s %-28s %s\n", "PLUGIN", "VERSION", "ABI", "COMPONENTS", "FILE");
+	for (size_t i = 0; i < g->reg.nplugins; i++) {
+		const struct plugin *p = g->reg.plugins[i];
+		struct buf comps = {0};
+		for (size_t k = 0; k < g->reg.ncomps; k++)
+			if (g->reg.comps[k].plugin == p)
+				buf_addf(&comps, "%s%s:%s@%s", comps.len ? "," : "",
+					 kind_name(g->reg.comps[k].kind), g->reg.comps[k].name,
+					 g->reg.comps[k].version);
+		char abi[16];
+		snprintf(abi, sizeof abi, "%u.%u", p->desc.abi_major, p->desc.abi_minor);
+		printf("%-16s %-10s %-6s %-28s %s\n", p->desc.name, p->desc.version, abi,
+		       comps.data ? comps.data : "", p->path);
+		buf_free(&comps);
+	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+					     {"config", required_argument, 0, 'c'},
+					     {"verbose", no_argument, 0, 'v'},
+					     {"help", no_argument, 0, 'h'},
+					     {"version", no_argument, 0, 'V'},
+					     {0, 0, 0, 0}};
+	struct globals g = {0};
+	int c;
+	/* global options stop at the command name */
+	while ((c = getopt_long(argc, argv, "+d:c:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': g.db = optarg; break;
+		case 'c': g.config_path = optarg; break;
+		case 'v': host_log_level++; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		case 'V': puts("lucid " LUCID_VERSION); return EXIT_OK;
+		default: usage(stderr); return EXIT_INPUT;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_INPUT;
+	}
+	/* global options may also follow the command */
+	struct err e = {0};
+	if (g.config_path && config_load(g.config_path, &g.cfg, &e) < 0)
+		return die(&e);
+	const char *cmd = argv[optind];
+	int sub_argc = argc - optind;
+	char **sub_argv = argv + optind;
+	/* pull --db/--config/-v out of the subcommand's arguments */
+	int w = 1;
+	for (int i = 1; i < sub_argc; i++) {
+		if ((strcmp(sub_argv[i], "--db") == 0) && i + 1 < sub_argc) {
+			g.db = sub_argv[++i];
+		} else if (str_has_prefix(sub_argv[i], "--db=")) {
+			g.db = sub_argv[i] + 5;
+		} else if (strcmp(sub_argv[i], "-v") == 0 || strcmp(sub_argv[i], "--verbose") == 0) {
+			host_log_level++;
+		} else if (strcmp(sub_argv[i], "--config") == 0 && i + 1 < sub_argc) {
+			config_free(&g.cfg);
+			if (config_load(sub_argv[++i], &g.cfg, &e) < 0)
+				return die(&e);
+		} else {
+			sub_argv[w++] = sub_argv[i];
+		}
+	}
+	sub_argc = w;
+	sub_argv[w] = NULL;
+	int status;
+	if (strcmp(cmd, "scan") == 0)
+		status = cmd_scan(&g, sub_argc, sub_argv);
+	else if (strcmp(cmd, "update") == 0)
+		status = cmd_update(&g, sub_argc, sub_argv);
+	else if (strcmp(cmd, "plugins") == 0)
+		status = cmd_plugins(&g, sub_argc, sub_argv);
+	else if (strcmp(cmd, "version") == 0) {
+		puts("lucid " LUCID_VERSION " (plugin SDK ABI " LUCID_SDK_VERSION ")");
+		status = EXIT_OK;
+	} else {
+		fprintf(stderr, "lucid: unknown command '%s'\n", cmd);
+		usage(stderr);
+		status = EXIT_INPUT;
+	}
+	registry_free(&g.reg);
+	config_free(&g.cfg);
+	return status;
+}

@@ -1,0 +1,111 @@
+#include "matcher.h"
+
+#include <errno.h>
+#include <lucid/error.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *severity_name(int32_t s)
+{
+	static const char *names[] = {"Unknown", "Negligible", "Low", "Medium", "High", "Critical"};
+	return s >= 0 && s <= 5 ? names[s] : "Unknown";
+}
+
+const char *state_name(int32_t s)
+{
+	static const char *names[] = {"fixed", "unfixed", "end-of-life", "undetermined",
+				      "wont-fix"};
+	return s >= 0 && s <= 4 ? names[s] : "unknown";
+}
+
+struct match_ctx {
+	const struct registry *reg;
+	const struct pkg_rec *pkg;
+	const char *installed;
+	struct arena *a;
+	struct vuln_report *out;
+	size_t cap;
+	int bad_versions;
+};
+
+static bool already(const struct vuln_report *r, const struct pkg_rec *p, const char *id)
+{
+	for (size_t i = r->n; i-- > 0;) {
+		if (r->m[i].pkg != p)
+			break; /* matches of one package are contiguous */
+		if (strcmp(r->m[i].vuln->id, id) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int on_vuln(void *user, struct vuln_rec *v)
+{
+	struct match_ctx *m = user;
+	if (!v->version_format || !m->pkg->version_format ||
+	    strcmp(v->version_format, m->pkg->version_format) != 0)
+		return 0;
+	if (v->state == LUCID_STATE_FIXED) {
+		const struct component *c = registry_comparator(m->reg, v->version_format);
+		if (!c || !v->fixed_in)
+			return 0;
+		int cmp;
+		if (c->ops.comparator.compare(c->plugin->self, m->installed, v->fixed_in, &cmp) < 0) {
+			m->bad_versions++;
+			return 0;
+		}
+		if (cmp >= 0)
+			return 0;
+	}
+	if (already(m->out, m->pkg, v->id))
+		return 0;
+	if (m->out->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 64;
+		m->out->m = xrealloc(m->out->m, m->cap * sizeof *m->out->m);
+	}
+	m->out->m[m->out->n++] = (struct match){m->pkg, v, m->installed};
+	return 0;
+}
+
+static int cmp_match(const void *x, const void *y)
+{
+	const struct match *a = x, *b = y;
+	int c = strcmp(a->pkg->name, b->pkg->name);
+	if (c)
+		return c;
+	if (a->vuln->severity != b->vuln->severity)
+		return b->vuln->severity - a->vuln->severity;
+	return strcmp(a->vuln->id, b->vuln->id);
+}
+
+int match_report(const struct registry *reg, struct store *st, const struct index_report *rep,
+		 struct arena *a, struct vuln_report *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	if (!rep->ns)
+		return 0;
+	struct store_reader *r;
+	int rc = store_reader_begin(st, &r, e);
+	if (rc < 0)
+		return rc;
+	struct match_ctx m = {.reg = reg, .a = a, .out = out};
+	for (size_t i = 0; i < rep->npkgs; i++) {
+		const struct pkg_rec *p = &rep->pkgs[i];
+		m.pkg = p;
+		/* feeds that name source packages state source versions: a binNMU's "+bN" must
+		 * neither hide nor invent a fix */
+		m.installed = p->source_version ? p->source_version : p->version;
+		store_vulns_for(r, rep->ns->name, p->source_name ? p->source_name : p->name, a,
+				on_vuln, &m);
+		if (p->source_name) {
+			m.installed = p->version;
+			store_vulns_for(r, rep->ns->name, p->name, a, on_vuln, &m);
+		}
+	}
+	store_reader_end(r);
+	if (m.bad_versions)
+		host_logf(LUCID_LOG_WARN, "%d version comparisons failed (unparsable versions)",
+			  m.bad_versions);
+	qsort(out->m, out->n, sizeof *out->m, cmp_match);
+	return 0;
+}

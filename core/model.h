@@ -1,0 +1,72 @@
+/* In-memory records of the core: namespaces, packages, layer results, index reports. */
+#ifndef CORE_MODEL_H
+#define CORE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct ns_rec {
+	char *name, *id, *version_id, *version_format, *pretty_name;
+};
+
+struct pkg_rec {
+	char *name, *version, *source_name, *source_version, *arch, *version_format, *db_path;
+	uint32_t layer; /* index of the layer that introduced it */
+};
+
+/* What detectors and listers found in one layer. All strings live in an arena. */
+struct layer_result {
+	struct ns_rec *ns; /* NULL if none detected */
+	struct pkg_rec *pkgs;
+	size_t npkgs, cap;
+	char **whiteouts; /* relevant whiteouts, "dir/" for opaque directories */
+	size_t nwh;
+};
+
+struct layer_info {
+	char *digest;
+	char *diff_id;
+	bool cached;
+	struct layer_result *res;
+};
+
+struct index_report {
+	char *manifest_digest;
+	char *ref;
+	char *config;
+	char *source; /* what the user named */
+	char *format; /* "docker-archive", "oci", "rootfs", "layer" */
+	struct layer_info *layers;
+	size_t nlayers;
+	struct ns_rec *ns;
+	struct pkg_rec *pkgs;
+	size_t npkgs;
+};
+
+/* A vulnerability record as stored (strings in an arena). */
+struct vuln_rec {
+	char *feed, *id, *ns, *package, *version_format, *fixed_in, *vendor_severity,
+		*description, *links, *advisory;
+	int32_t state, severity;
+	int64_t published;
+};
+
+/* A match: package pkg is affected by vuln. */
+struct match {
+	const struct pkg_rec *pkg;
+	struct vuln_rec *vuln;
+	const char *installed; /* the version compared (binary or source) */
+};
+
+struct vuln_report {
+	struct match *m;
+	size_t n;
+};
+
+const char *severity_name(int32_t s);
+const char *state_name(int32_t s);
+
+#endif

@@ -1,0 +1,159 @@
+#include "report.h"
+
+#include <jansson.h>
+#include <string.h>
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static const char *layer_digest(const struct index_report *r, uint32_t layer)
+{
+	return layer < r->nlayers ? r->layers[layer].digest : NULL;
+}
+
+static json_t *links_array(const char *links)
+{
+	json_t *arr = json_array();
+	if (!links)
+		return arr;
+	const char *p = links;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *e = strchr(p, ' ');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n)
+			json_array_append_new(arr, json_stringn(p, n));
+		p += n;
+	}
+	return arr;
+}
+
+char *report_json(const struct index_report *r, const struct vuln_report *v)
+{
+	json_t *root = json_object();
+	json_object_set_new(root, "source", str_or_null(r->source));
+	json_object_set_new(root, "format", str_or_null(r->format));
+	json_t *man = json_object();
+	json_object_set_new(man, "digest", str_or_null(r->manifest_digest));
+	json_object_set_new(man, "ref", str_or_null(r->ref));
+	json_object_set_new(man, "config", str_or_null(r->config));
+	json_object_set_new(root, "manifest", man);
+	json_t *layers = json_array();
+	for (size_t i = 0; i < r->nlayers; i++) {
+		json_t *l = json_object();
+		json_object_set_new(l, "digest", str_or_null(r->layers[i].digest));
+		json_object_set_new(l, "diff_id", str_or_null(r->layers[i].diff_id));
+		json_object_set_new(l, "cached", json_boolean(r->layers[i].cached));
+		json_array_append_new(layers, l);
+	}
+	json_object_set_new(root, "layers", layers);
+	if (r->ns) {
+		json_t *d = json_object();
+		json_object_set_new(d, "id", str_or_null(r->ns->id));
+		json_object_set_new(d, "version_id", str_or_null(r->ns->version_id));
+		json_object_set_new(d, "namespace", str_or_null(r->ns->name));
+		json_object_set_new(d, "pretty_name", str_or_null(r->ns->pretty_name));
+		json_object_set_new(root, "distribution", d);
+	} else {
+		json_object_set_new(root, "distribution", json_null());
+	}
+	json_t *pkgs = json_array();
+	for (size_t i = 0; i < r->npkgs; i++) {
+		const struct pkg_rec *p = &r->pkgs[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "name", json_string(p->name));
+		json_object_set_new(o, "version", json_string(p->version));
+		json_object_set_new(o, "arch", str_or_null(p->arch));
+		json_object_set_new(o, "source", json_string(p->source_name ? p->source_name
+									   : p->name));
+		json_object_set_new(o, "source_version",
+				    json_string(p->source_version ? p->source_version
+								  : p->version));
+		json_object_set_new(o, "version_format", str_or_null(p->version_format));
+		json_object_set_new(o, "db_path", str_or_null(p->db_path));
+		json_object_set_new(o, "layer", str_or_null(layer_digest(r, p->layer)));
+		json_array_append_new(pkgs, o);
+	}
+	json_object_set_new(root, "packages", pkgs);
+	json_t *vulns = json_array();
+	for (size_t i = 0; v && i < v->n; i++) {
+		const struct match *m = &v->m[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "id", json_string(m->vuln->id));
+		json_object_set_new(o, "package", json_string(m->pkg->name));
+		json_object_set_new(o, "package_version", json_string(m->pkg->version));
+		json_object_set_new(o, "feed_package", str_or_null(m->vuln->package));
+		json_object_set_new(o, "installed_version", json_string(m->installed));
+		json_object_set_new(o, "fixed_in", str_or_null(m->vuln->fixed_in));
+		json_object_set_new(o, "state", json_string(state_name(m->vuln->state)));
+		json_object_set_new(o, "severity", json_string(severity_name(m->vuln->severity)));
+		json_object_set_new(o, "vendor_severity", str_or_null(m->vuln->vendor_severity));
+		json_object_set_new(o, "advisory", str_or_null(m->vuln->advisory));
+		json_object_set_new(o, "layer", str_or_null(layer_digest(r, m->pkg->layer)));
+		json_object_set_new(o, "links", links_array(m->vuln->links));
+		json_object_set_new(o, "description", str_or_null(m->vuln->description));
+		json_object_set_new(o, "feed", str_or_null(m->vuln->feed));
+		json_array_append_new(vulns, o);
+	}
+	json_object_set_new(root, "vulnerabilities", vulns);
+	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	return s;
+}
+
+static const char *short_digest(const char *d, char out[24])
+{
+	if (!d)
+		return "-";
+	const char *hex = strchr(d, ':');
+	snprintf(out, 24, "%.12s", hex ? hex + 1 : d);
+	return out;
+}
+
+void report_table(FILE *f, const struct index_report *r, const struct vuln_report *v)
+{
+	fprintf(f, "image:    %s (%s, manifest %s)\n", r->source ? r->source : "-",
+		r->format ? r->format : "-", r->manifest_digest ? r->manifest_digest : "-");
+	if (r->ns)
+		fprintf(f, "os:       %s (%s)\n", r->ns->pretty_name ? r->ns->pretty_name : r->ns->name,
+			r->ns->name);
+	else
+		fprintf(f, "os:       not detected\n");
+	size_t counts[6] = {0};
+	for (size_t i = 0; i < v->n; i++) {
+		int32_t s = v->m[i].vuln->severity;
+		counts[s >= 0 && s <= 5 ? s : 0]++;
+	}
+	fprintf(f, "packages: %zu in %zu layer%s\n", r->npkgs, r->nlayers,
+		r->nlayers == 1 ? "" : "s");
+	fprintf(f, "vulnerabilities: %zu (Critical %zu, High %zu, Medium %zu, Low %zu, Negligible "
+		   "%zu, Unknown %zu)\n\n",
+		v->n, counts[5], counts[4], counts[3], counts[2], counts[1], counts[0]);
+	if (!v->n)
+		return;
+	size_t w[5] = {7, 9, 13, 8, 8};
+	for (size_t i = 0; i < v->n; i++) {
+		const struct match *m = &v->m[i];
+		const char *fixed = m->vuln->fixed_in ? m->vuln->fixed_in : state_name(m->vuln->state);
+		size_t l[5] = {strlen(m->pkg->name), strlen(m->pkg->version), strlen(m->vuln->id),
+			       strlen(severity_name(m->vuln->severity)), strlen(fixed)};
+		for (int k = 0; k < 5; k++)
+			if (l[k] > w[k])
+				w[k] = l[k];
+	}
+	fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)w[0], "PACKAGE", (int)w[1],
+		"INSTALLED", (int)w[2], "VULNERABILITY", (int)w[3], "SEVERITY", (int)w[4],
+		"FIXED IN", "LAYER");
+	for (size_t i = 0; i < v->n; i++) {
+		const struct match *m = &v->m[i];
+		char sd[24];
+		const char *fixed = m->vuln->fixed_in ? m->vuln->fixed_in : state_name(m->vuln->state);
+		fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-*s  %u:%s\n", (int)w[0], m->pkg->name,
+			(int)w[1], m->pkg->version, (int)w[2], m->vuln->id, (int)w[3],
+			severity_name(m->vuln->severity), (int)w[4], fixed, m->pkg->layer + 1,
+			short_digest(layer_digest(r, m->pkg->layer), sd));
+	}
+}

@@ -1,0 +1,612 @@
+#include "store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <lucid/error.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "codec.h"
+
+#define LAYER_REC_V 1
+#define REPORT_REC_V 1
+#define VULN_REC_V 1
+#define FEED_REC_V 1
+
+struct store {
+	MDB_env *env;
+	MDB_dbi meta, layers, manifests, reports, pkg_manifests, vulns, vuln_index, feed_vulns,
+		feeds, update_ops;
+	char *path;
+};
+
+static int lmdb_err(struct err *e, int rc, const char *what)
+{
+	int code = rc == ENOENT || rc == EACCES || rc == ENOMEM ? -rc : -EIO;
+	return err_set(e, code, "%s: %s", what, mdb_strerror(rc));
+}
+
+char *store_default_path(void)
+{
+	const char *env = getenv("LUCID_DB");
+	if (env && *env)
+		return xstrdup(env);
+	struct buf b = {0};
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	if (xdg && *xdg)
+		buf_addf(&b, "%s/lucid/db", xdg);
+	else
+		buf_addf(&b, "%s/.local/share/lucid/db", home && *home ? home : ".");
+	return b.data;
+}
+
+static int mkdir_p(const char *path)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int store_open(const char *path, struct store **out, struct err *e)
+{
+	int rc = mkdir_p(path);
+	if (rc < 0)
+		return err_set(e, rc, "database %s: cannot create: %s", path, strerror(-rc));
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return err_set(e, -ENOTDIR, "database %s: not a directory", path);
+	struct store *s = xcalloc(1, sizeof *s);
+	s->path = xstrdup(path);
+	if ((rc = mdb_env_create(&s->env)) != 0)
+		goto fail;
+	mdb_env_set_maxdbs(s->env, 16);
+	mdb_env_set_mapsize(s->env, (size_t)64 << 30);
+	if ((rc = mdb_env_open(s->env, path, MDB_NOTLS, 0644)) != 0)
+		goto fail;
+	MDB_txn *txn;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	struct {
+		const char *name;
+		MDB_dbi *dbi;
+		unsigned flags;
+	} dbs[] = {
+		{"meta", &s->meta, 0},
+		{"layers", &s->layers, 0},
+		{"manifests", &s->manifests, 0},
+		{"reports", &s->reports, 0},
+		{"pkg_manifests", &s->pkg_manifests, MDB_DUPSORT},
+		{"vulns", &s->vulns, 0},
+		{"vuln_index", &s->vuln_index, MDB_DUPSORT},
+		{"feed_vulns", &s->feed_vulns, MDB_DUPSORT},
+		{"feeds", &s->feeds, 0},
+		{"update_ops", &s->update_ops, 0},
+	};
+	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
+		if ((rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE | dbs[i].flags, dbs[i].dbi)) !=
+		    0) {
+			mdb_txn_abort(txn);
+			goto fail;
+		}
+	MDB_val k = {6, "schema"}, v;
+	rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		char ver[16];
+		int n = snprintf(ver, sizeof ver, "%d", STORE_SCHEMA_VERSION);
+		v = (MDB_val){(size_t)n, ver};
+		rc = mdb_put(txn, s->meta, &k, &v, 0);
+	} else if (rc == 0) {
+		char ver[16] = {0};
+		memcpy(ver, v.mv_data, v.mv_size < 15 ? v.mv_size : 15);
+		int have = atoi(ver);
+		if (have > STORE_SCHEMA_VERSION) {
+			mdb_txn_abort(txn);
+			err_set(e, -EPROTO,
+				"database %s has schema version %d; this lucid understands up to %d "
+				"(upgrade lucid)",
+				path, have, STORE_SCHEMA_VERSION);
+			store_close(s);
+			return -EPROTO;
+		}
+	}
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:;
+	char what[4200];
+	snprintf(what, sizeof what, "database %s", path);
+	int code = lmdb_err(e, rc, what);
+	store_close(s);
+	return code;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->env)
+		mdb_env_close(s->env);
+	free(s->path);
+	free(s);
+}
+
+/* ---- layer results ---- */
+
+static void enc_ns(struct buf *b, const struct ns_rec *ns)
+{
+	enc_u64(b, ns ? 1 : 0);
+	if (!ns)
+		return;
+	enc_str(b, ns->name);
+	enc_str(b, ns->id);
+	enc_str(b, ns->version_id);
+	enc_str(b, ns->version_format);
+	enc_str(b, ns->pretty_name);
+}
+
+static struct ns_rec *dec_ns(struct dec *d, struct arena *a)
+{
+	if (!dec_u64(d))
+		return NULL;
+	struct ns_rec *ns = arena_alloc(a, sizeof *ns);
+	ns->name = dec_str(d, a);
+	ns->id = dec_str(d, a);
+	ns->version_id = dec_str(d, a);
+	ns->version_format = dec_str(d, a);
+	ns->pretty_name = dec_str(d, a);
+	return ns;
+}
+
+static void enc_pkg(struct buf *b, const struct pkg_rec *p)
+{
+	enc_str(b, p->name);
+	enc_str(b, p->version);
+	enc_str(b, p->source_name);
+	enc_str(b, p->source_version);
+	enc_str(b, p->arch);
+	enc_str(b, p->version_format);
+	enc_str(b, p->db_path);
+	enc_u64(b, p->layer);
+}
+
+static void dec_pkg(struct dec *d, struct arena *a, struct pkg_rec *p)
+{
+	p->name = dec_str(d, a);
+	p->version = dec_str(d, a);
+	p->source_name = dec_str(d, a);
+	p->source_version = dec_str(d, a);
+	p->arch = dec_str(d, a);
+	p->version_format = dec_str(d, a);
+	p->db_path = dec_str(d, a);
+	p->layer = (uint32_t)dec_u64(d);
+}
+
+int store_get_layer(struct store *s, const char *digest, const char *scanner_set,
+		    struct arena *a, struct layer_result **out)
+{
+	MDB_txn *txn;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return LUCID_NOT_FOUND;
+	MDB_val k = {strlen(digest), (void *)digest}, v;
+	int rc = LUCID_NOT_FOUND;
+	if (mdb_get(txn, s->layers, &k, &v) == 0) {
+		struct dec d = {v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, false};
+		size_t n;
+		if (dec_u64(&d) == LAYER_REC_V) {
+			const char *set = dec_raw(&d, &n);
+			if (set && n == strlen(scanner_set) && memcmp(set, scanner_set, n) == 0) {
+				struct layer_result *r = arena_alloc(a, sizeof *r);
+				r->ns = dec_ns(&d, a);
+				r->npkgs = r->cap = (size_t)dec_u64(&d);
+				if (!d.failed && r->npkgs <= v.mv_size) {
+					r->pkgs = arena_alloc(a, r->npkgs * sizeof *r->pkgs);
+					for (size_t i = 0; i < r->npkgs; i++)
+						dec_pkg(&d, a, &r->pkgs[i]);
+				}
+				r->nwh = (size_t)dec_u64(&d);
+				if (!d.failed && r->nwh <= v.mv_size) {
+					r->whiteouts = arena_alloc(a, r->nwh * sizeof(char *));
+					for (size_t i = 0; i < r->nwh; i++)
+						r->whiteouts[i] = dec_str(&d, a);
+				}
+				if (!d.failed) {
+					*out = r;
+					rc = 0;
+				}
+			}
+		}
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int store_put_layer(struct store *s, const char *digest, const char *scanner_set,
+		    const struct layer_result *r, struct err *e)
+{
+	struct buf b = {0};
+	enc_u64(&b, LAYER_REC_V);
+	enc_str(&b, scanner_set);
+	enc_ns(&b, r->ns);
+	enc_u64(&b, r->npkgs);
+	for (size_t i = 0; i < r->npkgs; i++)
+		enc_pkg(&b, &r->pkgs[i]);
+	enc_u64(&b, r->nwh);
+	for (size_t i = 0; i < r->nwh; i++)
+		enc_str(&b, r->whiteouts[i]);
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc == 0) {
+		MDB_val k = {strlen(digest), (void *)digest}, v = {b.len, b.data};
+		rc = mdb_put(txn, s->layers, &k, &v, 0);
+		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	}
+	buf_free(&b);
+	return rc ? lmdb_err(e, rc, "storing a layer result") : 0;
+}
+
+static int put_rev(MDB_txn *txn, MDB_dbi dbi, const char *ns, const char *pkg, const char *digest)
+{
+	struct buf key = {0};
+	buf_adds(&key, ns);
+	buf_addc(&key, 0);
+	buf_adds(&key, pkg);
+	MDB_val k = {key.len, key.data}, v = {strlen(digest), (void *)digest};
+	int rc = mdb_put(txn, dbi, &k, &v, MDB_NODUPDATA);
+	buf_free(&key);
+	return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
+int store_put_report(struct store *s, const struct index_report *r, struct err *e)
+{
+	struct buf lay = {0}, rep = {0};
+	enc_u64(&lay, REPORT_REC_V);
+	enc_u64(&lay, r->nlayers);
+	for (size_t i = 0; i < r->nlayers; i++)
+		enc_str(&lay, r->layers[i].digest);
+	enc_u64(&rep, REPORT_REC_V);
+	enc_str(&rep, r->ref);
+	enc_str(&rep, r->config);
+	enc_str(&rep, r->format);
+	enc_ns(&rep, r->ns);
+	enc_u64(&rep, r->npkgs);
+	for (size_t i = 0; i < r->npkgs; i++)
+		enc_pkg(&rep, &r->pkgs[i]);
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc == 0) {
+		MDB_val k = {strlen(r->manifest_digest), r->manifest_digest};
+		MDB_val v1 = {lay.len, lay.data}, v2 = {rep.len, rep.data};
+		rc = mdb_put(txn, s->manifests, &k, &v1, 0);
+		if (!rc)
+			rc = mdb_put(txn, s->reports, &k, &v2, 0);
+		for (size_t i = 0; !rc && r->ns && i < r->npkgs; i++) {
+			rc = put_rev(txn, s->pkg_manifests, r->ns->name, r->pkgs[i].name,
+				     r->manifest_digest);
+			if (!rc && r->pkgs[i].source_name)
+				rc = put_rev(txn, s->pkg_manifests, r->ns->name,
+					     r->pkgs[i].source_name, r->manifest_digest);
+		}
+		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	}
+	buf_free(&lay);
+	buf_free(&rep);
+	return rc ? lmdb_err(e, rc, "storing the index report") : 0;
+}
+
+/* ---- feeds ---- */
+
+static void enc_feed_state(struct buf *b, const struct feed_state *st)
+{
+	enc_u64(b, FEED_REC_V);
+	enc_str(b, st->etag);
+	enc_str(b, st->last_modified);
+	enc_str(b, st->validator);
+	enc_u64(b, (uint64_t)st->updated);
+	enc_u64(b, st->count);
+}
+
+int store_get_feed(struct store *s, const char *feed_id, struct arena *a, struct feed_state *out)
+{
+	memset(out, 0, sizeof *out);
+	MDB_txn *txn;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return LUCID_NOT_FOUND;
+	MDB_val k = {strlen(feed_id), (void *)feed_id}, v;
+	int rc = LUCID_NOT_FOUND;
+	if (mdb_get(txn, s->feeds, &k, &v) == 0) {
+		struct dec d = {v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, false};
+		if (dec_u64(&d) == FEED_REC_V) {
+			out->etag = dec_str(&d, a);
+			out->last_modified = dec_str(&d, a);
+			out->validator = dec_str(&d, a);
+			out->updated = (int64_t)dec_u64(&d);
+			out->count = dec_u64(&d);
+			rc = d.failed ? LUCID_NOT_FOUND : 0;
+		}
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+struct feed_txn {
+	struct store *s;
+	MDB_txn *txn;
+	char *feed;
+	uint64_t added;
+};
+
+static void vuln_key(const char *ns, const char *pkg, struct buf *key)
+{
+	buf_adds(key, ns);
+	buf_addc(key, 0);
+	buf_adds(key, pkg);
+}
+
+/* Delete every record of feed in txn. */
+static int feed_clear(struct store *s, MDB_txn *txn, const char *feed)
+{
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(txn, s->feed_vulns, &c);
+	if (rc)
+		return rc;
+	MDB_val k = {strlen(feed), (void *)feed}, h;
+	rc = mdb_cursor_get(c, &k, &h, MDB_SET_KEY);
+	while (rc == 0) {
+		MDB_val v;
+		if (mdb_get(txn, s->vulns, &h, &v) == 0) {
+			struct arena a = {0};
+			struct dec d = {v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, false};
+			dec_u64(&d);
+			dec_str(&d, &a); /* feed */
+			dec_str(&d, &a); /* id */
+			char *ns = dec_str(&d, &a), *pkg = dec_str(&d, &a);
+			if (!d.failed && ns && pkg) {
+				struct buf key = {0};
+				vuln_key(ns, pkg, &key);
+				MDB_val ik = {key.len, key.data};
+				mdb_del(txn, s->vuln_index, &ik, &h);
+				buf_free(&key);
+			}
+			arena_free(&a);
+			mdb_del(txn, s->vulns, &h, NULL);
+		}
+		rc = mdb_cursor_get(c, &k, &h, MDB_NEXT_DUP);
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	rc = mdb_del(txn, s->feed_vulns, &k, NULL);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_feed_begin(struct store *s, const char *feed_id, struct feed_txn **out, struct err *e)
+{
+	struct feed_txn *t = xcalloc(1, sizeof *t);
+	t->s = s;
+	t->feed = xstrdup(feed_id);
+	int rc = mdb_txn_begin(s->env, NULL, 0, &t->txn);
+	if (!rc)
+		rc = feed_clear(s, t->txn, feed_id);
+	if (rc) {
+		if (t->txn)
+			mdb_txn_abort(t->txn);
+		free(t->feed);
+		free(t);
+		return lmdb_err(e, rc, "starting a feed update");
+	}
+	*out = t;
+	return 0;
+}
+
+int store_feed_add(struct feed_txn *t, const struct lucid_vuln *v, struct err *e)
+{
+	struct buf rec = {0};
+	enc_u64(&rec, VULN_REC_V);
+	enc_str(&rec, t->feed);
+	enc_str(&rec, v->id);
+	enc_str(&rec, v->namespace_name);
+	enc_str(&rec, v->package);
+	enc_str(&rec, v->version_format);
+	enc_str(&rec, v->fixed_in);
+	enc_u64(&rec, (uint64_t)(uint32_t)v->state);
+	enc_u64(&rec, (uint64_t)(uint32_t)v->severity);
+	enc_str(&rec, v->vendor_severity);
+	enc_str(&rec, v->description);
+	enc_str(&rec, v->links);
+	enc_str(&rec, v->advisory);
+	enc_u64(&rec, (uint64_t)v->published);
+	char hex[72];
+	sha256_digest(rec.data, rec.len, hex);
+	MDB_val h = {64, hex + 7}, val = {rec.len, rec.data};
+	int rc = mdb_put(t->txn, t->s->vulns, &h, &val, 0);
+	if (!rc) {
+		struct buf key = {0};
+		vuln_key(v->namespace_name, v->package, &key);
+		MDB_val ik = {key.len, key.data};
+		rc = mdb_put(t->txn, t->s->vuln_index, &ik, &h, MDB_NODUPDATA);
+		buf_free(&key);
+		if (rc == MDB_KEYEXIST)
+			rc = 0;
+	}
+	if (!rc) {
+		MDB_val fk = {strlen(t->feed), t->feed};
+		rc = mdb_put(t->txn, t->s->feed_vulns, &fk, &h, MDB_NODUPDATA);
+		if (rc == MDB_KEYEXIST)
+			rc = 0;
+		else if (!rc)
+			t->added++;
+	}
+	buf_free(&rec);
+	return rc ? lmdb_err(e, rc, "storing a vulnerability") : 0;
+}
+
+static int put_feed_state(struct store *s, MDB_txn *txn, const char *feed,
+			  const struct feed_state *st)
+{
+	struct buf b = {0};
+	enc_feed_state(&b, st);
+	MDB_val k = {strlen(feed), (void *)feed}, v = {b.len, b.data};
+	int rc = mdb_put(txn, s->feeds, &k, &v, 0);
+	buf_free(&b);
+	return rc;
+}
+
+int store_feed_commit(struct feed_txn *t, struct feed_state *st, struct err *e)
+{
+	st->count = t->added;
+	int rc = put_feed_state(t->s, t->txn, t->feed, st);
+	if (!rc) {
+		/* update_ops: feed \0 time -> count (the history the notifier diffs against) */
+		struct buf k = {0}, v = {0};
+		buf_adds(&k, t->feed);
+		buf_addc(&k, 0);
+		buf_addf(&k, "%020lld", (long long)st->updated);
+		enc_u64(&v, 1);
+		enc_str(&v, st->validator);
+		enc_u64(&v, st->count);
+		MDB_val mk = {k.len, k.data}, mv = {v.len, v.data};
+		rc = mdb_put(t->txn, t->s->update_ops, &mk, &mv, 0);
+		buf_free(&k);
+		buf_free(&v);
+	}
+	rc = rc ? (mdb_txn_abort(t->txn), rc) : mdb_txn_commit(t->txn);
+	free(t->feed);
+	free(t);
+	return rc ? lmdb_err(e, rc, "committing a feed update") : 0;
+}
+
+void store_feed_abort(struct feed_txn *t)
+{
+	if (!t)
+		return;
+	mdb_txn_abort(t->txn);
+	free(t->feed);
+	free(t);
+}
+
+int store_feed_touch(struct store *s, const char *feed_id, const struct feed_state *st,
+		     struct err *e)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (!rc) {
+		rc = put_feed_state(s, txn, feed_id, st);
+		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	}
+	return rc ? lmdb_err(e, rc, "recording a feed check") : 0;
+}
+
+/* ---- reading vulnerabilities ---- */
+
+struct store_reader {
+	struct store *s;
+	MDB_txn *txn;
+	MDB_cursor *c;
+};
+
+int store_reader_begin(struct store *s, struct store_reader **out, struct err *e)
+{
+	struct store_reader *r = xcalloc(1, sizeof *r);
+	r->s = s;
+	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn);
+	if (!rc)
+		rc = mdb_cursor_open(r->txn, s->vuln_index, &r->c);
+	if (rc) {
+		if (r->txn)
+			mdb_txn_abort(r->txn);
+		free(r);
+		return lmdb_err(e, rc, "reading the database");
+	}
+	*out = r;
+	return 0;
+}
+
+static struct vuln_rec *decode_vuln(const MDB_val *v, struct arena *a)
+{
+	struct dec d = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
+	if (dec_u64(&d) != VULN_REC_V)
+		return NULL;
+	struct vuln_rec *r = arena_alloc(a, sizeof *r);
+	r->feed = dec_str(&d, a);
+	r->id = dec_str(&d, a);
+	r->ns = dec_str(&d, a);
+	r->package = dec_str(&d, a);
+	r->version_format = dec_str(&d, a);
+	r->fixed_in = dec_str(&d, a);
+	r->state = (int32_t)dec_u64(&d);
+	r->severity = (int32_t)dec_u64(&d);
+	r->vendor_severity = dec_str(&d, a);
+	r->description = dec_str(&d, a);
+	r->links = dec_str(&d, a);
+	r->advisory = dec_str(&d, a);
+	r->published = (int64_t)dec_u64(&d);
+	return d.failed ? NULL : r;
+}
+
+int store_vulns_for(struct store_reader *r, const char *ns, const char *package, struct arena *a,
+		    int (*cb)(void *user, struct vuln_rec *v), void *user)
+{
+	struct buf key = {0};
+	vuln_key(ns, package, &key);
+	MDB_val k = {key.len, key.data}, h;
+	int rc = mdb_cursor_get(r->c, &k, &h, MDB_SET_KEY);
+	int out = 0;
+	while (rc == 0 && out == 0) {
+		MDB_val v;
+		if (mdb_get(r->txn, r->s->vulns, &h, &v) == 0) {
+			struct vuln_rec *vr = decode_vuln(&v, a);
+			if (vr)
+				out = cb(user, vr);
+		}
+		rc = mdb_cursor_get(r->c, &k, &h, MDB_NEXT_DUP);
+	}
+	buf_free(&key);
+	return out;
+}
+
+void store_reader_end(struct store_reader *r)
+{
+	if (!r)
+		return;
+	mdb_cursor_close(r->c);
+	mdb_txn_abort(r->txn);
+	free(r);
+}
+
+int store_stats(struct store *s, struct store_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	MDB_txn *txn;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -EIO;
+	MDB_stat st;
+	if (mdb_stat(txn, s->layers, &st) == 0)
+		out->layers = st.ms_entries;
+	if (mdb_stat(txn, s->manifests, &st) == 0)
+		out->manifests = st.ms_entries;
+	if (mdb_stat(txn, s->vulns, &st) == 0)
+		out->vulns = st.ms_entries;
+	if (mdb_stat(txn, s->feeds, &st) == 0)
+		out->feeds = st.ms_entries;
+	mdb_txn_abort(txn);
+	return 0;
+}

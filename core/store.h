@@ -1,0 +1,63 @@
+/*
+ * Storage (LMDB). The only module that includes lmdb.h. One environment, named databases, a
+ * schema version checked at open. See DESIGN.md section 4 and docs/STORAGE.md.
+ */
+#ifndef CORE_STORE_H
+#define CORE_STORE_H
+
+#include <lucid/record.h>
+
+#include "model.h"
+#include "util.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/* The default location: $LUCID_DB, else $XDG_DATA_HOME/lucid/db, else ~/.local/share/lucid/db. */
+char *store_default_path(void);
+int store_open(const char *path, struct store **out, struct err *e);
+void store_close(struct store *s);
+
+/* Layer cache, keyed by layer digest; a record made by another scanner set is a miss. */
+int store_get_layer(struct store *s, const char *digest, const char *scanner_set,
+		    struct arena *a, struct layer_result **out);
+int store_put_layer(struct store *s, const char *digest, const char *scanner_set,
+		    const struct layer_result *r, struct err *e);
+/* Stores the manifest's layer list, its report and the (namespace, package) reverse index. */
+int store_put_report(struct store *s, const struct index_report *r, struct err *e);
+
+/* Feeds. */
+struct feed_state {
+	const char *etag, *last_modified, *validator;
+	int64_t updated;
+	uint64_t count;
+};
+int store_get_feed(struct store *s, const char *feed_id, struct arena *a, struct feed_state *out);
+
+/* A write transaction that replaces one feed's records. */
+struct feed_txn;
+int store_feed_begin(struct store *s, const char *feed_id, struct feed_txn **out, struct err *e);
+int store_feed_add(struct feed_txn *t, const struct lucid_vuln *v, struct err *e);
+/* Commit: the feed's old records are replaced by those added. st->count is filled in. */
+int store_feed_commit(struct feed_txn *t, struct feed_state *st, struct err *e);
+/* Only record that the feed was checked and unchanged (validators, time). */
+int store_feed_touch(struct store *s, const char *feed_id, const struct feed_state *st,
+		     struct err *e);
+void store_feed_abort(struct feed_txn *t);
+
+/* Reading vulnerabilities: a read snapshot. */
+struct store_reader;
+int store_reader_begin(struct store *s, struct store_reader **out, struct err *e);
+/* Calls cb for every vulnerability recorded for (ns, package). */
+int store_vulns_for(struct store_reader *r, const char *ns, const char *package, struct arena *a,
+		    int (*cb)(void *user, struct vuln_rec *v), void *user);
+void store_reader_end(struct store_reader *r);
+
+/* Counts for `lucid db status`-like output. */
+struct store_stats {
+	uint64_t layers, manifests, vulns, feeds;
+};
+int store_stats(struct store *s, struct store_stats *out);
+
+#endif

@@ -1,0 +1,32 @@
+/* Running feed fetchers into the store: conditional download, parse, one transaction per feed. */
+#ifndef CORE_UPDATER_H
+#define CORE_UPDATER_H
+
+#include <stdbool.h>
+
+#include "registry.h"
+#include "store.h"
+
+struct feed_source {
+	const char *fetcher; /* component name, e.g. "debian" */
+	const char *url;     /* http(s) URL, file:// URL or path */
+};
+
+struct update_result {
+	size_t updated, unchanged, failed;
+	uint64_t records;
+};
+
+/*
+ * Update the named feeds, or every fetcher's default feeds when n == 0. Each feed commits or
+ * rolls back on its own; a failure is reported through e (the first one) and counted, and the
+ * remaining feeds still run. Returns 0 if every feed succeeded, else the first error code.
+ */
+int update_feeds(const struct registry *reg, struct store *st, const struct feed_source *src,
+		 size_t n, bool force, struct update_result *res, struct err *e);
+
+/* Parse a feed body through a fetcher into st (exposed for tests). */
+int update_one(const struct registry *reg, struct store *st, const struct component *fetcher,
+	       const char *url, bool force, int *outcome, struct err *e);
+
+#endif

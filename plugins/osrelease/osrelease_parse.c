@@ -1,0 +1,204 @@
+#include "osrelease_parse.h"
+
+#include "../common/debian_releases.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void set(char *dst, const char *src, size_t n)
+{
+	if (n >= OSR_VALUE_MAX)
+		n = OSR_VALUE_MAX - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+static void lower(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* Unquote a shell-style value into out (bounded). */
+static void unquote(const char *v, size_t n, char *out)
+{
+	size_t o = 0;
+	while (n && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r'))
+		n--;
+	char q = 0;
+	for (size_t i = 0; i < n && o < OSR_VALUE_MAX - 1; i++) {
+		char c = v[i];
+		if (!q && (c == '"' || c == '\'')) {
+			q = c;
+			continue;
+		}
+		if (q && c == q) {
+			q = 0;
+			continue;
+		}
+		if (q == '"' && c == '\\' && i + 1 < n && strchr("\"\\$`", v[i + 1])) {
+			c = v[++i];
+		} else if (!q && c == '\\' && i + 1 < n) {
+			c = v[++i];
+		} else if (!q && c == '#') {
+			break;
+		}
+		out[o++] = c;
+	}
+	out[o] = 0;
+}
+
+/* Call fn for each KEY=value line. */
+static void each_assignment(const char *data, size_t len,
+			    void (*fn)(void *u, const char *k, size_t kn, const char *v, size_t vn),
+			    void *u)
+{
+	const char *end = data + len, *line = data;
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *eol = nl ? nl : end;
+		const char *p = line;
+		while (p < eol && (*p == ' ' || *p == '\t'))
+			p++;
+		const char *eq = memchr(p, '=', (size_t)(eol - p));
+		if (p < eol && *p != '#' && eq && eq > p)
+			fn(u, p, (size_t)(eq - p), eq + 1, (size_t)(eol - eq - 1));
+		line = nl ? nl + 1 : end;
+	}
+}
+
+static bool key_is(const char *k, size_t kn, const char *want)
+{
+	return kn == strlen(want) && memcmp(k, want, kn) == 0;
+}
+
+static void on_os_release(void *u, const char *k, size_t kn, const char *v, size_t vn)
+{
+	struct os_info *o = u;
+	char val[OSR_VALUE_MAX];
+	unquote(v, vn, val);
+	if (key_is(k, kn, "ID")) {
+		set(o->id, val, strlen(val));
+		lower(o->id);
+	} else if (key_is(k, kn, "VERSION_ID")) {
+		set(o->version_id, val, strlen(val));
+	} else if (key_is(k, kn, "PRETTY_NAME")) {
+		set(o->pretty_name, val, strlen(val));
+	} else if (key_is(k, kn, "NAME")) {
+		set(o->name, val, strlen(val));
+	} else if (key_is(k, kn, "VERSION_CODENAME")) {
+		set(o->codename, val, strlen(val));
+	} else if (key_is(k, kn, "ID_LIKE")) {
+		set(o->id_like, val, strlen(val));
+		lower(o->id_like);
+	}
+}
+
+bool osr_parse_os_release(const char *data, size_t len, struct os_info *out)
+{
+	memset(out, 0, sizeof *out);
+	if (memchr(data, 0, len))
+		return false;
+	each_assignment(data, len, on_os_release, out);
+	return out->id[0] != 0;
+}
+
+static void on_lsb(void *u, const char *k, size_t kn, const char *v, size_t vn)
+{
+	struct os_info *o = u;
+	char val[OSR_VALUE_MAX];
+	unquote(v, vn, val);
+	if (key_is(k, kn, "DISTRIB_ID")) {
+		set(o->id, val, strlen(val));
+		set(o->name, val, strlen(val));
+		lower(o->id);
+	} else if (key_is(k, kn, "DISTRIB_RELEASE")) {
+		set(o->version_id, val, strlen(val));
+	} else if (key_is(k, kn, "DISTRIB_CODENAME")) {
+		set(o->codename, val, strlen(val));
+	} else if (key_is(k, kn, "DISTRIB_DESCRIPTION")) {
+		set(o->pretty_name, val, strlen(val));
+	}
+}
+
+bool osr_parse_lsb_release(const char *data, size_t len, struct os_info *out)
+{
+	memset(out, 0, sizeof *out);
+	if (memchr(data, 0, len))
+		return false;
+	each_assignment(data, len, on_lsb, out);
+	return out->id[0] != 0;
+}
+
+bool osr_parse_debian_version(const char *data, size_t len, struct os_info *out)
+{
+	memset(out, 0, sizeof *out);
+	while (len && (data[len - 1] == '\n' || data[len - 1] == '\r' || data[len - 1] == ' '))
+		len--;
+	if (len == 0 || len >= OSR_VALUE_MAX || memchr(data, '\n', len) || memchr(data, 0, len))
+		return false;
+	strcpy(out->id, "debian");
+	strcpy(out->name, "Debian GNU/Linux");
+	if (data[0] >= '0' && data[0] <= '9') {
+		size_t n = 0;
+		while (n < len && data[n] >= '0' && data[n] <= '9')
+			n++;
+		set(out->version_id, data, n);
+	} else {
+		/* testing/unstable: "bookworm/sid" */
+		const char *slash = memchr(data, '/', len);
+		set(out->codename, data, slash ? (size_t)(slash - data) : len);
+	}
+	snprintf(out->pretty_name, sizeof out->pretty_name, "Debian GNU/Linux %.*s", (int)len, data);
+	return true;
+}
+
+static bool has_word(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *p = list; (p = strstr(p, w)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
+			return true;
+	return false;
+}
+
+bool osr_namespace(const struct os_info *info, char *name, size_t namesz, const char **format)
+{
+	const char *id = info->id;
+	if (!id[0])
+		return false;
+	*format = NULL;
+	if (!strcmp(id, "debian") || !strcmp(id, "ubuntu") || has_word(info->id_like, "debian"))
+		*format = "dpkg";
+	else if (!strcmp(id, "alpine") || !strcmp(id, "wolfi") || !strcmp(id, "chainguard"))
+		*format = "apk";
+	else if (has_word(info->id_like, "rhel") || has_word(info->id_like, "fedora") ||
+		 has_word(info->id_like, "suse") || !strcmp(id, "rhel") || !strcmp(id, "fedora") ||
+		 !strcmp(id, "centos") || !strcmp(id, "amzn") || !strcmp(id, "ol") ||
+		 !strcmp(id, "sles") || !strcmp(id, "opensuse-leap") || !strcmp(id, "photon") ||
+		 !strcmp(id, "mariner") || !strcmp(id, "azurelinux") || !strcmp(id, "almalinux") ||
+		 !strcmp(id, "rocky"))
+		*format = "rpm";
+	char ver[OSR_VALUE_MAX];
+	if (info->version_id[0]) {
+		snprintf(ver, sizeof ver, "%s", info->version_id);
+		if (!strcmp(id, "debian")) /* Debian's feeds name major releases */
+			ver[strspn(ver, "0123456789")] = 0;
+	} else if (info->codename[0]) {
+		const char *v = !strcmp(id, "debian")
+					? debian_version_of(info->codename, strlen(info->codename))
+					: NULL;
+		snprintf(ver, sizeof ver, "%s", v ? v : info->codename);
+	} else if (!strcmp(id, "debian")) {
+		snprintf(ver, sizeof ver, "unstable");
+	} else {
+		return false;
+	}
+	if (!ver[0])
+		return false;
+	int n = snprintf(name, namesz, "%s:%s", id, ver);
+	return n > 0 && (size_t)n < namesz;
+}

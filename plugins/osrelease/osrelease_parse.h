@@ -1,0 +1,32 @@
+/*
+ * Release files: os-release(5), /etc/debian_version, /etc/lsb-release. Pure parsing: bounded,
+ * no allocation; values are copied into fixed buffers (longer values are cut).
+ */
+#ifndef OSRELEASE_PARSE_H
+#define OSRELEASE_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define OSR_VALUE_MAX 256
+
+struct os_info {
+	char id[OSR_VALUE_MAX], version_id[OSR_VALUE_MAX], pretty_name[OSR_VALUE_MAX],
+		name[OSR_VALUE_MAX], codename[OSR_VALUE_MAX], id_like[OSR_VALUE_MAX];
+};
+
+/* Parse os-release text (KEY=value lines, shell quoting). Returns true if ID was found. */
+bool osr_parse_os_release(const char *data, size_t len, struct os_info *out);
+/* Parse /etc/lsb-release (DISTRIB_ID, DISTRIB_RELEASE, ...). Returns true if DISTRIB_ID found. */
+bool osr_parse_lsb_release(const char *data, size_t len, struct os_info *out);
+/* Parse /etc/debian_version ("12.4", "bookworm/sid"). Returns true for a usable version. */
+bool osr_parse_debian_version(const char *data, size_t len, struct os_info *out);
+
+/*
+ * The namespace name "<id>:<version>" for info, and the version format of its packages
+ * ("dpkg", "rpm", "apk", or NULL if unknown). Debian uses the major version ("debian:12").
+ * Returns false when there is not enough to name a namespace.
+ */
+bool osr_namespace(const struct os_info *info, char *name, size_t namesz, const char **format);
+
+#endif
