@@ -1,5 +1,7 @@
 #include "http.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <lucid/error.h>
@@ -83,6 +85,55 @@ static bool is_remote(const char *url)
 	return str_has_prefix(url, "http://") || str_has_prefix(url, "https://");
 }
 
+static bool compressed(const struct buf *b)
+{
+	const unsigned char *p = (const unsigned char *)b->data;
+	if (b->len < 6)
+		return false;
+	return (p[0] == 0x1f && p[1] == 0x8b) || (p[0] == 'B' && p[1] == 'Z' && p[2] == 'h') ||
+	       (p[0] == 0xfd && !memcmp(p + 1, "7zXZ", 4)) ||
+	       (p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd);
+}
+
+/* Feeds are often published compressed (gzip, bzip2, xz, zstd): hand fetchers the content. */
+static int decompress(struct response_priv *rp, const char *url, struct err *e)
+{
+	struct archive *a = archive_read_new();
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	struct archive_entry *ae;
+	struct buf out = {0};
+	int rc = 0;
+	if (archive_read_open_memory(a, rp->body.data, rp->body.len) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &ae) != ARCHIVE_OK) {
+		rc = err_set(e, LUCID_EPARSE, "%s: corrupt compressed data: %s", url,
+			     archive_error_string(a) ? archive_error_string(a) : "unreadable");
+	} else {
+		char tmp[65536];
+		la_ssize_t n;
+		while ((n = archive_read_data(a, tmp, sizeof tmp)) > 0) {
+			if (out.len + (size_t)n > rp->max) {
+				rc = err_set(e, LUCID_ELIMIT, "%s: decompressed body larger than %llu "
+							     "bytes", url, (unsigned long long)rp->max);
+				break;
+			}
+			buf_add(&out, tmp, (size_t)n);
+		}
+		if (n < 0 && rc == 0)
+			rc = err_set(e, LUCID_EPARSE, "%s: corrupt or truncated compressed data: %s",
+				     url, archive_error_string(a));
+	}
+	archive_read_free(a);
+	if (rc < 0) {
+		buf_free(&out);
+		return rc;
+	}
+	buf_add(&out, NULL, 0);
+	buf_free(&rp->body);
+	rp->body = out;
+	return 0;
+}
+
 static void finish(struct lucid_http_response *resp, struct response_priv *rp, int status)
 {
 	if (rp->etag)
@@ -121,6 +172,10 @@ int http_request(const struct lucid_http_request *req, struct lucid_http_respons
 		}
 		rp->body = (struct buf){.data = data, .len = len, .cap = len + 1};
 		finish(resp, rp, 200);
+		if (compressed(&rp->body) && (rc = decompress(rp, r.url, e)) < 0) {
+			http_release(resp);
+			return rc;
+		}
 		return 0;
 	}
 
@@ -183,6 +238,10 @@ int http_request(const struct lucid_http_request *req, struct lucid_http_respons
 		return rc;
 	}
 	finish(resp, rp, (int)status);
+	if (compressed(&rp->body) && (rc = decompress(rp, r.url, e)) < 0) {
+		http_release(resp);
+		return rc;
+	}
 	return 0;
 }
 

@@ -432,8 +432,9 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
 				continue;
 			ms->fd = open_in_root(root, jobs[i].member, O_RDONLY);
 			if (ms->fd < 0) {
-				rc = err_set(e, -errno, "%s: layer %s: %s", s->path, jobs[i].member,
-					     strerror(errno));
+				rc = err_set(e, -errno,
+					     "%s: layer %s is not in the image (%s)", s->path,
+					     jobs[i].member, strerror(errno));
 				break;
 			}
 			struct layer_view v = {.file_cap = file_cap};
@@ -457,7 +458,7 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
 			continue;
 		const struct member *m = member_resolve(s, jobs[i].member);
 		if (!m || m->link) {
-			rc = err_set(e, LUCID_NOT_FOUND, "%s: layer %s is not in the archive",
+			rc = err_set(e, -ENOENT, "%s: layer %s is not in the image",
 				     s->path, jobs[i].member);
 			free(names);
 			goto out;
@@ -512,7 +513,7 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
 	if (rc == 0)
 		for (size_t i = 0; i < njobs; i++)
 			if (!jobs[i].done) {
-				rc = err_set(e, LUCID_NOT_FOUND, "%s: layer %s is not in the archive",
+				rc = err_set(e, -ENOENT, "%s: layer %s is not in the image",
 					     s->path, jobs[i].member);
 				break;
 			}

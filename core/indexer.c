@@ -470,6 +470,8 @@ int index_image(const struct registry *reg, struct store *st, const char *locati
 		call_ctx_init(&ctx, &call, reg, fmt->plugin, e);
 		rc = fmt->ops.format.resolve(fmt->plugin->self, &ctx, &src.img, &req, &sink);
 		jobs = mc.jobs;
+		if (rc == LUCID_NOT_FOUND)
+			rc = -ENOENT; /* no such ref or platform: an input error */
 		if (rc < 0) {
 			if (!call.error_set)
 				snprintf(e->msg, sizeof e->msg, "%s", lucid_strerror(rc));

@@ -228,11 +228,13 @@ static int cmd_update(struct globals *g, int argc, char **argv)
 		return die(&e);
 	}
 	struct update_result res;
+	/* each failed feed has printed its own line */
 	rc = update_feeds(&g->reg, st, src, n, force, &res, &e);
-	fprintf(stderr, "lucid: feeds: %zu updated, %zu unchanged, %zu failed\n", res.updated,
-		res.unchanged, res.failed);
 	if (rc < 0)
-		status = die(&e);
+		status = EXIT_INPUT;
+	if (rc == 0 || host_log_level >= LUCID_LOG_INFO)
+		fprintf(stderr, "lucid: feeds: %zu updated, %zu unchanged, %zu failed\n",
+			res.updated, res.unchanged, res.failed);
 	store_close(st);
 	free(src);
 	return status;

@@ -143,7 +143,7 @@ int call_fail(struct call *call, int rc, const char *what)
 	call->err->code = rc;
 	if (!call->error_set || !call->err->msg[0])
 		snprintf(call->err->msg, sizeof call->err->msg, "%s", lucid_strerror(rc));
-	err_prefix(call->err, "%s (plugin %s)", what, call->plugin ? call->plugin->desc.name : "?");
+	err_prefix(call->err, "%s", what);
 	return rc;
 }
 

@@ -83,7 +83,7 @@ int update_one(const struct registry *reg, struct store *st, const struct compon
 	if (rc < 0) {
 		store_feed_abort(txn);
 		char what[4300];
-		snprintf(what, sizeof what, "feed %s (%s): nothing stored", fetcher->name, url);
+		snprintf(what, sizeof what, "feed %s (%s), nothing stored", fetcher->name, url);
 		call_fail(&call, rc, what);
 	} else {
 		rc = store_feed_commit(txn, &now, e);
@@ -121,7 +121,7 @@ static void tally(struct update_result *res, int rc, int outcome, int *first, st
 			*first = rc;
 			*e = *fe;
 		}
-		host_logf(LUCID_LOG_ERROR, "%s", fe->msg);
+		fprintf(stderr, "lucid: %s\n", fe->msg);
 	} else if (outcome == LUCID_UNCHANGED) {
 		res->unchanged++;
 	} else {

@@ -148,9 +148,12 @@ bool osr_parse_debian_version(const char *data, size_t len, struct os_info *out)
 			n++;
 		set(out->version_id, data, n);
 	} else {
-		/* testing/unstable: "bookworm/sid" */
+		/* testing/unstable: "bookworm/sid"; anything else is not a Debian release */
 		const char *slash = memchr(data, '/', len);
-		set(out->codename, data, slash ? (size_t)(slash - data) : len);
+		size_t n = slash ? (size_t)(slash - data) : len;
+		if (!debian_version_of(data, n))
+			return false;
+		set(out->codename, data, n);
 	}
 	snprintf(out->pretty_name, sizeof out->pretty_name, "Debian GNU/Linux %.*s", (int)len, data);
 	return true;

@@ -86,9 +86,10 @@ struct lucid_format_ops {
 	int (*probe)(void *self, const struct lucid_ctx *ctx, const struct lucid_image *img);
 	/**
 	 * [any-thread] Pick one image per \p req and report its manifest and layers.
-	 * When \p req->ref is NULL and the container holds several images, fail with LUCID_NOT_FOUND
-	 * and an error text that lists the available refs.
-	 * \return 0, or < 0 (LUCID_EPARSE for malformed metadata, LUCID_NOT_FOUND for a missing ref).
+	 * When \p req->ref is NULL and the container holds several images, return LUCID_NOT_FOUND
+	 * with an error text that lists the available refs.
+	 * \return 0; LUCID_NOT_FOUND (no image for the ref or platform; the host reports it as an
+	 *         input error); or < 0 (LUCID_EPARSE for malformed metadata).
 	 */
 	int (*resolve)(void *self, const struct lucid_ctx *ctx, const struct lucid_image *img,
 		       const struct lucid_image_request *req, const struct lucid_manifest_sink *out);

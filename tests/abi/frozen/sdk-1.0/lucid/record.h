@@ -1,0 +1,105 @@
+/**
+ * \file lucid/record.h
+ * Records that plugins emit, and the host-owned sinks they go to.
+ * Plugins fill a record (on the stack is fine) and pass it to a sink's emit(); the host copies
+ * every string before emit() returns, so no heap object ever changes owner.
+ * All strings are UTF-8, NUL-terminated; NULL means "absent".
+ */
+#ifndef LUCID_RECORD_H
+#define LUCID_RECORD_H
+
+#include "defs.h"
+
+LUCID_BEGIN_DECLS
+
+/** Normalized severities. Values are ABI. */
+enum lucid_severity {
+	LUCID_SEVERITY_UNKNOWN = 0,
+	LUCID_SEVERITY_NEGLIGIBLE = 1,
+	LUCID_SEVERITY_LOW = 2,
+	LUCID_SEVERITY_MEDIUM = 3,
+	LUCID_SEVERITY_HIGH = 4,
+	LUCID_SEVERITY_CRITICAL = 5
+};
+
+/** Fix states of a vulnerability record. Values are ABI. */
+enum lucid_vuln_state {
+	LUCID_STATE_FIXED = 0,        /**< fixed_in names the first fixed version */
+	LUCID_STATE_UNFIXED = 1,      /**< open: every version is affected, no fix yet */
+	LUCID_STATE_END_OF_LIFE = 2,  /**< the distribution will not fix it in this release */
+	LUCID_STATE_UNDETERMINED = 3, /**< the vendor has not decided; treated as affected */
+	LUCID_STATE_WONT_FIX = 4      /**< the vendor decided not to fix it (ignored/postponed) */
+};
+
+/** An operating-system namespace, e.g. name "debian:12". */
+struct lucid_namespace {
+	uint32_t size;
+	const char *name;           /**< "<id>:<version_id>", e.g. "debian:12"; required */
+	const char *id;             /**< os-release ID, e.g. "debian" */
+	const char *version_id;     /**< os-release VERSION_ID, e.g. "12" */
+	const char *version_format; /**< comparator for this namespace's packages, e.g. "dpkg" */
+	const char *pretty_name;    /**< os-release PRETTY_NAME */
+};
+
+/** An installed package (a "feature" in Clair's words). */
+struct lucid_package {
+	uint32_t size;
+	const char *name;           /**< binary package name; required */
+	const char *version;        /**< installed version; required */
+	const char *source_name;    /**< source package name; NULL when equal to name */
+	const char *source_version; /**< source version; NULL when equal to version */
+	const char *arch;           /**< e.g. "amd64", "all" */
+	const char *version_format; /**< e.g. "dpkg"; required */
+	const char *db_path;        /**< the package database it came from, e.g. "var/lib/dpkg/status" */
+};
+
+/**
+ * A vulnerability as a feed states it for one package in one namespace.
+ * Feeds that name source packages set package to the source name.
+ */
+struct lucid_vuln {
+	uint32_t size;
+	const char *id;             /**< "CVE-2023-1234", "DSA-5380-1"; required */
+	const char *namespace_name; /**< "debian:11"; required */
+	const char *package;        /**< the package name the feed names; required */
+	const char *version_format; /**< the comparator for fixed_in, e.g. "dpkg"; required */
+	const char *fixed_in;       /**< first fixed version; NULL unless state is FIXED */
+	int32_t state;              /**< enum lucid_vuln_state */
+	int32_t severity;           /**< enum lucid_severity */
+	const char *vendor_severity; /**< the feed's own severity string, e.g. "high**" */
+	const char *description;     /**< one paragraph, or NULL */
+	const char *links;           /**< space-separated URLs, or NULL */
+	const char *advisory;        /**< the advisory that announced the fix, e.g. "DSA-5380-1" */
+	int64_t published;           /**< unix seconds, 0 if unknown */
+};
+
+/** A zero-initialised record of type \p T with its size set. */
+#define LUCID_RECORD_INIT(T) ((struct T){.size = sizeof(struct T)})
+
+/** Where a detector puts the namespace it found. Ownership: host; valid during the callback. */
+struct lucid_namespace_sink {
+	uint32_t size;
+	void *priv;
+	/** Copy \p ns into the host. \return 0, or < 0 to make the plugin stop. */
+	int (*emit)(void *priv, const struct lucid_namespace *ns);
+};
+
+/** Where a lister puts packages. Ownership: host; valid during the callback. */
+struct lucid_package_sink {
+	uint32_t size;
+	void *priv;
+	/** Copy \p pkg into the host. \return 0, or < 0 (e.g. LUCID_ELIMIT) to make the plugin stop. */
+	int (*emit)(void *priv, const struct lucid_package *pkg);
+};
+
+/** Where a fetcher's parser puts vulnerabilities. Ownership: host; valid during the callback. */
+struct lucid_vuln_sink {
+	uint32_t size;
+	void *priv;
+	/** Copy \p v into the host. \return 0, or < 0 to make the plugin stop. */
+	int (*emit)(void *priv, const struct lucid_vuln *v);
+};
+
+LUCID_END_DECLS
+
+#endif

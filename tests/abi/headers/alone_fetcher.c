@@ -1,0 +1,7 @@
+/* fetcher.h compiles on its own */
+#include <lucid/fetcher.h>
+int main(void);
+int main(void)
+{
+	return 0;
+}

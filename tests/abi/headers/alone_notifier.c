@@ -1,0 +1,7 @@
+/* notifier.h compiles on its own */
+#include <lucid/notifier.h>
+int main(void);
+int main(void)
+{
+	return 0;
+}

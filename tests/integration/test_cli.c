@@ -1,0 +1,362 @@
+/*
+ * The lucid program as a user runs it: the main job, exit codes, and one clear line on stderr
+ * for every kind of bad input.
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "support.h"
+
+static char *tmp;
+static char db[4200];
+
+static void setup(void)
+{
+	tmp = make_tmpdir();
+	snprintf(db, sizeof db, "%s/db", tmp);
+}
+
+static void teardown(void)
+{
+	sh("rm -rf '%s'", tmp);
+	free(tmp);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown, .timeout = 600);
+
+static const char *in_tmp(const char *name)
+{
+	static char buf[8][4096];
+	static unsigned k;
+	char *b = buf[k++ % 8];
+	snprintf(b, 4096, "%s/%s", tmp, name);
+	return b;
+}
+
+#define LUCID(...)                                                                                 \
+	do {                                                                                       \
+		const char *argv_[] = {lucid_path(), "--db", db, __VA_ARGS__, NULL};               \
+		run_free(&r);                                                                      \
+		run_cmd(argv_, &r);                                                                \
+	} while (0)
+
+/* Exit status 2 and exactly one line on stderr, containing what. */
+static void expect_input_error(const struct run_result *r, const char *what)
+{
+	cr_assert_eq(r->status, 2, "exit status %d, stderr: %s", r->status, r->err);
+	cr_assert_not_null(strstr(r->err, what), "stderr lacks '%s': %s", what, r->err);
+	cr_assert_eq(strchr(r->err, '\n'), r->err + strlen(r->err) - 1, "more than one line: %s",
+		     r->err);
+	cr_assert(strncmp(r->err, "lucid: ", 7) == 0, "%s", r->err);
+}
+
+Test(cli, usage_errors)
+{
+	struct run_result r = {0};
+	const char *argv[] = {lucid_path(), NULL};
+	run_cmd(argv, &r);
+	cr_assert_eq(r.status, 2);
+	LUCID("frobnicate");
+	cr_assert_eq(r.status, 2);
+	LUCID("scan");
+	expect_input_error(&r, "exactly one IMAGE");
+	LUCID("scan", "--format", "xml", data_path("images/debian-7-wheezy.layer.tar.gz"));
+	expect_input_error(&r, "--format must be table or json");
+	LUCID("update", "--feed", "debian");
+	expect_input_error(&r, "NAME=SOURCE");
+	run_free(&r);
+}
+
+Test(cli, main_job_offline)
+{
+	struct run_result r = {0};
+	char dsa[4096], dla[4096];
+	snprintf(dsa, sizeof dsa, "debian=%s", data_path("feeds/debian/DSA-list.gz"));
+	snprintf(dla, sizeof dla, "debian=%s", data_path("feeds/debian/DLA-list.gz"));
+	LUCID("update", "--feed", dsa, "--feed", dla);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "2 updated, 0 unchanged, 0 failed"), "%s", r.err);
+	LUCID("update", "--feed", dsa, "--feed", dla);
+	cr_assert_not_null(strstr(r.err, "0 updated, 2 unchanged, 0 failed"), "%s", r.err);
+
+	LUCID("scan", "--format", "json", data_path("images/debian-7-wheezy.layer.tar.gz"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	json_error_t je;
+	json_t *rep = json_loads(r.out, 0, &je);
+	cr_assert_not_null(rep, "invalid JSON: %s", je.text);
+	json_t *dist = json_object_get(rep, "distribution");
+	cr_assert_str_eq(json_string_value(json_object_get(dist, "namespace")), "debian:7");
+	cr_assert_str_eq(json_string_value(json_object_get(dist, "id")), "debian");
+	cr_assert_str_eq(json_string_value(json_object_get(dist, "version_id")), "7");
+	cr_assert_eq(json_array_size(json_object_get(rep, "packages")), 80);
+	const char *layer = json_string_value(
+		json_object_get(json_array_get(json_object_get(rep, "layers"), 0), "digest"));
+	cr_assert(layer && !strncmp(layer, "sha256:", 7));
+	size_t i;
+	json_t *v;
+	bool bash = false;
+	json_array_foreach(json_object_get(rep, "vulnerabilities"), i, v)
+	{
+		const char *id = json_string_value(json_object_get(v, "id"));
+		const char *pkg = json_string_value(json_object_get(v, "package"));
+		if (!strcmp(id, "CVE-2016-7543") && !strcmp(pkg, "bash")) {
+			bash = true;
+			cr_assert_str_eq(json_string_value(json_object_get(v, "installed_version")),
+					 "4.2+dfsg-0.1+deb7u3");
+			cr_assert_str_eq(json_string_value(json_object_get(v, "fixed_in")),
+					 "4.2+dfsg-0.1+deb7u4");
+			cr_assert_str_eq(json_string_value(json_object_get(v, "state")), "fixed");
+			cr_assert_str_eq(json_string_value(json_object_get(v, "layer")), layer);
+			cr_assert_str_eq(json_string_value(json_object_get(v, "advisory")),
+					 "DLA-680-1");
+			cr_assert(json_is_string(json_object_get(v, "severity")));
+			cr_assert(json_array_size(json_object_get(v, "links")) >= 1);
+		}
+	}
+	cr_assert(bash, "bash 4.2+dfsg-0.1+deb7u3 must be reported for CVE-2016-7543");
+	json_decref(rep);
+
+	LUCID("scan", data_path("images/debian-7-wheezy.layer.tar.gz"));
+	cr_assert_eq(r.status, 0);
+	cr_assert_not_null(strstr(r.out, "VULNERABILITY"));
+	cr_assert_not_null(strstr(r.out, "CVE-2016-7543"));
+	run_free(&r);
+}
+
+Test(cli, bad_images)
+{
+	struct run_result r = {0};
+	LUCID("scan", "/nonexistent/image.tar");
+	expect_input_error(&r, "/nonexistent/image.tar: No such file or directory");
+
+	/* a gzip header followed by garbage */
+	FILE *f = fopen(in_tmp("corrupt.tar.gz"), "w");
+	fputs("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03this is not deflate data at all......", f);
+	fclose(f);
+	LUCID("scan", in_tmp("corrupt.tar.gz"));
+	expect_input_error(&r, "corrupt.tar.gz");
+
+	/* a layer cut short */
+	cr_assert_eq(sh("gzip -dc '%s' | head -c 30000 > '%s'",
+			data_path("images/debian-7-wheezy.layer.tar.gz"), in_tmp("short.tar")),
+		     0);
+	LUCID("scan", in_tmp("short.tar"));
+	expect_input_error(&r, "short.tar");
+
+	/* not an archive at all */
+	f = fopen(in_tmp("notes.txt"), "w");
+	fputs("just some text\n", f);
+	fclose(f);
+	LUCID("scan", in_tmp("notes.txt"));
+	expect_input_error(&r, "notes.txt");
+	run_free(&r);
+}
+
+Test(cli, broken_image_metadata)
+{
+	const char *gz = shared_path("images/debian-bookworm-layered.docker.tar.gz");
+	const char *oci = shared_path("images/debian-bookworm.oci.tar");
+	if (!gz || !oci)
+		cr_skip_test("../shared/images is not here (CI has it)");
+	struct run_result r = {0};
+	/* manifest.json naming a layer that is not there */
+	cr_assert_eq(sh("mkdir -p '%s' && gzip -dc '%s' | tar -x -C '%s' && cd '%s' && "
+			"sed -i 's/958d61fca314/000000000000/' manifest.json",
+			in_tmp("docker"), gz, in_tmp("docker"), in_tmp("docker")),
+		     0);
+	LUCID("scan", in_tmp("docker"));
+	expect_input_error(&r, "is not in the image");
+
+	/* a layer blob whose content does not match its digest (another valid layer's bytes) */
+	const char *blobs = "blobs/sha256/";
+	const char *small = "b10f6beff32d10d694001d0c95f0d5d90da8947fabc9fa627801e3ab40c2c460";
+	const char *other = "a8ff1e842a3adb5269b4b60690a87d336395b683fa71d20e78daa27ebbe80781";
+	cr_assert_eq(sh("mkdir -p '%s' && tar -xf '%s' -C '%s' && cd '%s/%s' && chmod u+w %s && "
+			"cp %s %s",
+			in_tmp("oci"), oci, in_tmp("oci"), in_tmp("oci"), blobs, small, other, small),
+		     0);
+	char ref[4200];
+	snprintf(ref, sizeof ref, "%s:layered", in_tmp("oci"));
+	LUCID("scan", ref);
+	expect_input_error(&r, "digest mismatch");
+	/* a corrupt blob: one byte changed inside the compressed stream */
+	cr_assert_eq(sh("cd '%s/%s' && printf 'X' | dd of=%s bs=1 seek=600 conv=notrunc 2>/dev/null",
+			in_tmp("oci"), blobs, other),
+		     0);
+	LUCID("--no-cache", "scan", ref);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+
+	/* several images and no ref: the error lists them */
+	LUCID("scan", oci);
+	expect_input_error(&r, "base, layered");
+	snprintf(ref, sizeof ref, "%s:nosuchref", oci);
+	LUCID("scan", ref);
+	expect_input_error(&r, "no image named 'nosuchref'");
+	run_free(&r);
+}
+
+Test(cli, bad_database_and_feeds)
+{
+	struct run_result r = {0};
+	FILE *f = fopen(in_tmp("afile"), "w");
+	fputs("x", f);
+	fclose(f);
+	const char *argv[] = {lucid_path(), "--db", in_tmp("afile"), "scan",
+			      data_path("images/debian-7-wheezy.layer.tar.gz"), NULL};
+	run_cmd(argv, &r);
+	expect_input_error(&r, "afile");
+
+	char feed[4300];
+	snprintf(feed, sizeof feed, "debian=%s", data_path("images/debian-7-wheezy.layer.tar.gz"));
+	LUCID("update", "--feed", feed);
+	expect_input_error(&r, "not a Debian security feed");
+	LUCID("update", "--feed", "nosuchfetcher=/etc/hostname");
+	expect_input_error(&r, "no feed fetcher named 'nosuchfetcher'");
+	LUCID("update", "--feed", "debian=/nonexistent/feed");
+	expect_input_error(&r, "/nonexistent/feed");
+	run_free(&r);
+}
+
+static size_t count_vulns(struct run_result *r)
+{
+	json_t *rep = json_loads(r->out, 0, NULL);
+	cr_assert_not_null(rep, "%s", r->err);
+	size_t n = json_array_size(json_object_get(rep, "vulnerabilities"));
+	json_decref(rep);
+	return n;
+}
+
+Test(cli, a_truncated_feed_never_replaces_good_data)
+{
+	struct run_result r = {0};
+	cr_assert_eq(sh("gzip -dc '%s' > '%s'", data_path("feeds/debian/DLA-list.gz"),
+			in_tmp("feed")),
+		     0);
+	char feed[4300];
+	snprintf(feed, sizeof feed, "debian=%s", in_tmp("feed"));
+	LUCID("update", "--feed", feed);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	LUCID("scan", "--format", "json", data_path("images/debian-7-wheezy.layer.tar.gz"));
+	size_t before = count_vulns(&r);
+	cr_assert_gt(before, 0);
+	/* the same feed again, cut off mid-file, as a failed download would leave it */
+	cr_assert_eq(sh("gzip -dc '%s' | head -c 200000 > '%s'",
+			data_path("feeds/debian/DLA-list.gz"), in_tmp("feed")),
+		     0);
+	LUCID("update", "--feed", feed);
+	expect_input_error(&r, "truncated");
+	LUCID("scan", "--format", "json", data_path("images/debian-7-wheezy.layer.tar.gz"));
+	cr_assert_eq(count_vulns(&r), before, "the failed update changed the stored data");
+	run_free(&r);
+}
+
+Test(cli, conditional_get_over_http)
+{
+	if (sh("command -v python3 >/dev/null") != 0)
+		cr_skip_test("python3 is needed to serve the feed");
+	struct run_result r = {0};
+	cr_assert_eq(sh("cp '%s' '%s'", data_path("feeds/debian/DSA-list.gz"), in_tmp("DSA.gz")), 0);
+	int port = 20000 + (int)(getpid() % 20000);
+	char cmd[8192];
+	snprintf(cmd, sizeof cmd,
+		 "cd '%s' && (timeout 120 python3 -m http.server %d --bind 127.0.0.1 "
+		 ">/dev/null 2>&1 & echo $! > server.pid) && for i in $(seq 50); do "
+		 "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", %d))' "
+		 "2>/dev/null && exit 0; sleep 0.1; done; exit 1",
+		 tmp, port, port);
+	cr_assert_eq(sh("%s", cmd), 0, "the loopback server did not start");
+	char feed[256];
+	snprintf(feed, sizeof feed, "debian=http://127.0.0.1:%d/DSA.gz", port);
+	LUCID("update", "--feed", feed);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "1 updated"), "%s", r.err);
+	LUCID("update", "--feed", feed);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "1 unchanged"), "%s", r.err);
+	char missing[256];
+	snprintf(missing, sizeof missing, "debian=http://127.0.0.1:%d/missing.json", port);
+	LUCID("update", "--feed", missing);
+	expect_input_error(&r, "HTTP status 404");
+	sh("kill $(cat '%s/server.pid') 2>/dev/null", tmp);
+	run_free(&r);
+}
+
+Test(cli, plugin_of_the_wrong_abi)
+{
+	struct run_result r = {0};
+	setenv("LUCID_PLUGIN_PATH", LUCID_BUILD_ROOT "/tests/abi/fixtures", 1);
+	LUCID("plugins");
+	unsetenv("LUCID_PLUGIN_PATH");
+	expect_input_error(&r, "lucid-bad_magic.so: bad magic");
+	LUCID("plugins");
+	cr_assert_eq(r.status, 0);
+	cr_assert_not_null(strstr(r.out, "format:oci@1"));
+	cr_assert_not_null(strstr(r.out, "comparator:dpkg@1"));
+	run_free(&r);
+}
+
+/*
+ * Matching rules, on the real bookworm image with a constructed tracker-JSON feed (the ids
+ * are CVE-TEST-*: these are test vectors, not advisories).
+ */
+Test(cli, matching_rules)
+{
+	const char *oci = shared_path("images/debian-bookworm.oci.tar");
+	if (!oci)
+		cr_skip_test("../shared/images is not here (CI has it)");
+	FILE *f = fopen(in_tmp("vectors.json"), "w");
+	fputs("{\"bash\": {"
+	      "\"CVE-TEST-1\": {\"releases\": {\"bookworm\": {\"status\": \"resolved\", "
+	      "\"fixed_version\": \"5.2.15-3\", \"urgency\": \"high\"}}},"
+	      "\"CVE-TEST-2\": {\"releases\": {\"bookworm\": {\"status\": \"resolved\", "
+	      "\"fixed_version\": \"5.2.15-2\", \"urgency\": \"low\"}}},"
+	      "\"CVE-TEST-3\": {\"releases\": {\"bookworm\": {\"status\": \"open\", "
+	      "\"urgency\": \"unimportant\"}}},"
+	      "\"CVE-TEST-4\": {\"releases\": {\"bookworm\": {\"status\": \"resolved\", "
+	      "\"fixed_version\": \"0\", \"urgency\": \"high\"}}}},"
+	      "\"openssl\": {\"CVE-TEST-5\": {\"releases\": {\"bookworm\": {\"status\": "
+	      "\"resolved\", \"fixed_version\": \"3.0.99-1\", \"urgency\": \"medium\"}}}}}\n",
+	      f);
+	fclose(f);
+	struct run_result r = {0};
+	char feed[4300], image[4300];
+	snprintf(feed, sizeof feed, "debian=%s", in_tmp("vectors.json"));
+	LUCID("update", "--feed", feed);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	snprintf(image, sizeof image, "%s:layered", oci);
+	LUCID("scan", "--format", "json", image);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	json_t *rep = json_loads(r.out, 0, NULL);
+	cr_assert_not_null(rep);
+	struct buf seen = {0};
+	buf_add(&seen, NULL, 0);
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(rep, "vulnerabilities"), i, v)
+	{
+		const char *fixed = json_string_value(json_object_get(v, "fixed_in"));
+		buf_addf(&seen, "%s %s %s %s %s %s\n", json_string_value(json_object_get(v, "id")),
+			 json_string_value(json_object_get(v, "package")),
+			 json_string_value(json_object_get(v, "installed_version")),
+			 fixed ? fixed : "null", json_string_value(json_object_get(v, "state")),
+			 json_string_value(json_object_get(v, "severity")));
+	}
+	/* bash 5.2.15-2+b13 is a binNMU of source 5.2.15-2: the source version is compared */
+	cr_assert_not_null(strstr(seen.data, "CVE-TEST-1 bash 5.2.15-2 5.2.15-3 fixed High\n"),
+			   "%s", seen.data);
+	cr_assert_null(strstr(seen.data, "CVE-TEST-2"), "fixed in the installed source version");
+	cr_assert_not_null(strstr(seen.data, "CVE-TEST-3 bash 5.2.15-2 null unfixed Negligible\n"),
+			   "%s", seen.data);
+	cr_assert_null(strstr(seen.data, "CVE-TEST-4"), "not-affected is never reported");
+	/* libssl3 is built from openssl: matched by source name */
+	cr_assert_not_null(strstr(seen.data, "CVE-TEST-5 libssl3 "), "%s", seen.data);
+	cr_assert_not_null(strstr(seen.data, "CVE-TEST-5 openssl "), "%s", seen.data);
+	buf_free(&seen);
+	json_decref(rep);
+	run_free(&r);
+}

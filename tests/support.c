@@ -1,0 +1,128 @@
+#include "support.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* A few rotating buffers, so that several paths can be in use at once. */
+static char *next_buf(void)
+{
+	static char bufs[8][4096];
+	static unsigned k;
+	return bufs[k++ % 8];
+}
+
+const char *data_path(const char *rel)
+{
+	char *buf = next_buf();
+	snprintf(buf, 4096, "%s/tests/data/%s", LUCID_SOURCE_ROOT, rel);
+	return buf;
+}
+
+const char *shared_path(const char *rel)
+{
+	char *buf = next_buf();
+	const char *root = getenv("LUCID_SHARED");
+	snprintf(buf, 4096, "%s/%s", root && *root ? root : LUCID_SOURCE_ROOT "/../shared",
+		 rel);
+	return access(buf, R_OK) == 0 ? buf : NULL;
+}
+
+char *make_tmpdir(void)
+{
+	const char *t = getenv("TMPDIR");
+	char tmpl[4096];
+	snprintf(tmpl, sizeof tmpl, "%s/lucid-test-XXXXXX", t && *t ? t : "/tmp");
+	char *d = mkdtemp(tmpl);
+	cr_assert_not_null(d, "mkdtemp: %s", strerror(errno));
+	return strdup(d);
+}
+
+void load_build_plugins(struct registry *r)
+{
+	struct err e = {0};
+	memset(r, 0, sizeof *r);
+	int rc = registry_load_dir(r, LUCID_BUILD_ROOT "/plugins", &e);
+	cr_assert_eq(rc, 0, "loading plugins: %s", e.msg);
+}
+
+const char *lucid_path(void)
+{
+	return LUCID_BUILD_ROOT "/lucid";
+}
+
+static char *read_fd(int fd)
+{
+	struct buf b = {0};
+	char tmp[65536];
+	ssize_t n;
+	while ((n = read(fd, tmp, sizeof tmp)) > 0)
+		buf_add(&b, tmp, (size_t)n);
+	buf_add(&b, NULL, 0);
+	return b.data;
+}
+
+void run_cmd(const char *const *argv, struct run_result *res)
+{
+	char out_tmpl[] = "/tmp/lucid-out-XXXXXX", err_tmpl[] = "/tmp/lucid-err-XXXXXX";
+	int ofd = mkstemp(out_tmpl), efd = mkstemp(err_tmpl);
+	cr_assert(ofd >= 0 && efd >= 0);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, ofd, 1);
+	posix_spawn_file_actions_adddup2(&fa, efd, 2);
+	pid_t pid;
+	int rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	cr_assert_eq(rc, 0, "spawn %s: %s", argv[0], strerror(rc));
+	int st;
+	waitpid(pid, &st, 0);
+	res->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	lseek(ofd, 0, SEEK_SET);
+	lseek(efd, 0, SEEK_SET);
+	res->out = read_fd(ofd);
+	res->err = read_fd(efd);
+	close(ofd);
+	close(efd);
+	unlink(out_tmpl);
+	unlink(err_tmpl);
+}
+
+void run_free(struct run_result *res)
+{
+	free(res->out);
+	free(res->err);
+}
+
+int sh(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	int st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+char *slurp(const char *path, size_t *len)
+{
+	char *data;
+	size_t n;
+	struct err e = {0};
+	int rc = file_read_all(path, (size_t)1 << 30, &data, &n, &e);
+	cr_assert_eq(rc, 0, "%s", e.msg);
+	if (len)
+		*len = n;
+	return data;
+}

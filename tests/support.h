@@ -1,0 +1,33 @@
+/* Test support: fixture paths, the plugin registry of the build tree, running the CLI. */
+#ifndef TESTS_SUPPORT_H
+#define TESTS_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "registry.h"
+
+/* A path under tests/data of the source tree (one of 8 rotating static buffers). */
+const char *data_path(const char *rel);
+/* A path under ../shared (the team's big fixtures), or NULL when it is not there. */
+const char *shared_path(const char *rel);
+/* A fresh empty directory under $TMPDIR (caller may leave it; tests run in throwaway dirs). */
+char *make_tmpdir(void);
+/* Load every plugin of the build tree into r; fails the test on error. */
+void load_build_plugins(struct registry *r);
+/* Path of the built lucid program. */
+const char *lucid_path(void);
+
+struct run_result {
+	int status; /* exit status, or 128 + signal */
+	char *out, *err;
+};
+/* Run argv (NULL-terminated) and capture its output. */
+void run_cmd(const char *const *argv, struct run_result *res);
+void run_free(struct run_result *res);
+/* Run a shell command; returns its exit status. */
+int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Read a whole file (test fails if it cannot). */
+char *slurp(const char *path, size_t *len);
+
+#endif

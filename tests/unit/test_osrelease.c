@@ -1,0 +1,141 @@
+/* The os-release detector on real release files, through the loaded plugin. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "indexer.h"
+#include "osrelease_parse.h"
+#include "support.h"
+
+/* Criterion copies parameters into another process: no pointers inside them. */
+struct expect {
+	char dir[64], ns[32];
+};
+
+static struct registry reg;
+
+static void setup(void)
+{
+	load_build_plugins(&reg);
+}
+
+static void teardown(void)
+{
+	registry_free(&reg);
+}
+
+/* Index a root filesystem directory and return its namespace name (or NULL). */
+static char *namespace_of(const char *dir)
+{
+	struct arena a = {0};
+	struct index_report rep;
+	struct err e = {0};
+	struct index_opts o = {0};
+	int rc = index_image(&reg, NULL, dir, &o, &a, &rep, &e);
+	cr_assert_eq(rc, 0, "%s: %s", dir, e.msg);
+	char *ns = rep.ns ? strdup(rep.ns->name) : NULL;
+	arena_free(&a);
+	return ns;
+}
+
+ParameterizedTestParameters(osrelease, namespaces)
+{
+	static struct expect cases[] = {
+		{"claircore/debian-7", "debian:7"},
+		{"claircore/debian-8", "debian:8"},
+		{"claircore/debian-9", "debian:9"},
+		{"claircore/debian-10", "debian:10"},
+		{"claircore/debian-11", "debian:11"},
+		{"claircore/debian-12", "debian:12"},
+		{"claircore/distroless-debian-9", "debian:9"},
+		{"claircore/distroless-debian-10", "debian:10"},
+		{"claircore/distroless-debian-11", "debian:11"},
+		{"claircore/ubuntu-10.04", "ubuntu:10.04"}, /* lsb-release only */
+		{"claircore/ubuntu-11", "debian:11"},	    /* the fixture is really Debian 11 */
+		{"claircore/ubuntu-12.04", "ubuntu:12.04"},
+		{"claircore/ubuntu-14.04", "ubuntu:14.04"},
+		{"claircore/ubuntu-16.04", "ubuntu:16.04"},
+		{"claircore/ubuntu-18.04", "ubuntu:18.04"},
+		{"claircore/ubuntu-20.04", "ubuntu:20.04"},
+		{"claircore/ubuntu-22.04", "ubuntu:22.04"},
+		{"claircore/ubuntu-23.10", "ubuntu:23.10"},
+		{"claircore-osrelease/Buster", "debian:10"},
+		{"claircore-osrelease/Bionic", "ubuntu:18.04"},
+		{"snyk/debian_6", "debian:6"}, /* debian_version 6.0.10 */
+		{"snyk/debian_7", "debian:7"},
+		{"snyk/debian_9", "debian:9"},
+		{"snyk/debian_unstable", "debian:unstable"},
+		{"snyk/debian_version_corrupt", ""},
+		{"snyk/ubuntu_16_04", "ubuntu:16.04"},
+		{"trivy/debian/debian_9", "debian:9"},	     /* debian_version 9.8 */
+		{"trivy/debian/debian_sid", "debian:10"},    /* buster/sid */
+		{"trivy/debian/empty", ""},
+	};
+	return cr_make_param_array(struct expect, cases, sizeof cases / sizeof cases[0]);
+}
+
+ParameterizedTest(struct expect *c, osrelease, namespaces, .init = setup, .fini = teardown)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", data_path("os-release/"));
+	strncat(dir, c->dir, sizeof dir - strlen(dir) - 1);
+	char *ns = namespace_of(dir);
+	if (c->ns[0])
+		cr_assert_str_eq(ns ? ns : "(none)", c->ns, "%s", c->dir);
+	else
+		cr_assert_null(ns, "%s: expected no namespace, got %s", c->dir, ns);
+	free(ns);
+}
+
+Test(osrelease, pretty_name_and_quoting)
+{
+	const char text[] = "# comment\nNAME=\"Debian GNU/Linux\"\nID=debian\n"
+			    "PRETTY_NAME='Debian \"quoted\" 12'\nVERSION_ID=\"12\"\n";
+	struct os_info info;
+	cr_assert(osr_parse_os_release(text, sizeof text - 1, &info));
+	cr_assert_str_eq(info.id, "debian");
+	cr_assert_str_eq(info.version_id, "12");
+	cr_assert_str_eq(info.pretty_name, "Debian \"quoted\" 12");
+}
+
+/* Every release file of every upstream fixture parses without harm. */
+static void walk(const char *dir, size_t *files)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if (de->d_type == DT_DIR) {
+			walk(path, files);
+			continue;
+		}
+		size_t len;
+		char *data = slurp(path, &len);
+		struct os_info info;
+		char name[600];
+		const char *fmt;
+		if (osr_parse_os_release(data, len, &info))
+			osr_namespace(&info, name, sizeof name, &fmt);
+		if (osr_parse_lsb_release(data, len, &info))
+			osr_namespace(&info, name, sizeof name, &fmt);
+		osr_parse_debian_version(data, len, &info);
+		free(data);
+		(*files)++;
+	}
+	closedir(d);
+}
+
+Test(osrelease, every_fixture_parses)
+{
+	size_t files = 0;
+	walk(data_path("os-release"), &files);
+	cr_assert_gt(files, 200);
+}
