@@ -47,12 +47,13 @@ static const char *scalar(yaml_node_t *n)
 }
 
 static int parse_feeds(yaml_document_t *doc, yaml_node_t *n, const char *name, struct config *c,
-		       struct err *e)
+                       struct err *e)
 {
 	/* feeds: { fetcher: source | [source, ...] } */
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(e, name, n, "%s must be a mapping of fetcher name to sources", "feeds");
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(doc, p->value);
 		const char *fetcher = scalar(k);
@@ -71,35 +72,36 @@ static int parse_feeds(yaml_document_t *doc, yaml_node_t *n, const char *name, s
 			yaml_node_t *s = yaml_document_get_node(doc, *items);
 			if (!scalar(s) || !*scalar(s))
 				return fail(e, name, s, "feeds.%s: a source must be a URL or path",
-					    fetcher);
+				            fetcher);
 			c->feeds = xrealloc(c->feeds, (c->nfeeds + 1) * sizeof *c->feeds);
 			c->feeds[c->nfeeds++] =
-				(struct feed_source){xstrdup(fetcher), xstrdup(scalar(s))};
+			        (struct feed_source){xstrdup(fetcher), xstrdup(scalar(s))};
 		}
 	}
 	return 0;
 }
 
-static int parse_plugins(yaml_document_t *doc, yaml_node_t *n, const char *name,
-			 struct config *c, struct err *e)
+static int parse_plugins(yaml_document_t *doc, yaml_node_t *n, const char *name, struct config *c,
+                         struct err *e)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(e, name, n, "%s must be a mapping of plugin name to settings",
-			    "plugins");
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		            "plugins");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(doc, p->value);
 		if (!scalar(k) || v->type != YAML_MAPPING_NODE)
 			return fail(e, name, k, "%s: each plugin takes a mapping of settings",
-				    "plugins");
+			            "plugins");
 		for (yaml_node_pair_t *q = v->data.mapping.pairs.start;
 		     q < v->data.mapping.pairs.top; q++) {
 			const char *key = scalar(yaml_document_get_node(doc, q->key));
 			const char *val = scalar(yaml_document_get_node(doc, q->value));
 			if (!key || !val)
 				return fail(e, name, yaml_document_get_node(doc, q->key),
-					    "plugins.%s: settings are key: value strings",
-					    scalar(k));
+				            "plugins.%s: settings are key: value strings",
+				            scalar(k));
 			c->pset = xrealloc(c->pset, (c->npset + 3) * sizeof *c->pset);
 			c->pset[c->npset++] = xstrdup(scalar(k));
 			c->pset[c->npset++] = xstrdup(key);
@@ -119,7 +121,7 @@ int config_parse(const char *name, const char *text, size_t len, struct config *
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		int rc = err_set(e, -EINVAL, "%s:%zu: %s", name, parser.problem_mark.line + 1,
-				 parser.problem ? parser.problem : "invalid YAML");
+		                 parser.problem ? parser.problem : "invalid YAML");
 		yaml_parser_delete(&parser);
 		return rc;
 	}
@@ -146,7 +148,7 @@ int config_parse(const char *name, const char *text, size_t len, struct config *
 		} else if (strcmp(key, "max_file_size") == 0) {
 			if (!parse_size(scalar(v), &c->max_file_size))
 				rc = fail(e, name, v, "%s must be a size such as 64M",
-					  "max_file_size");
+				          "max_file_size");
 		} else if (strcmp(key, "feeds") == 0) {
 			rc = parse_feeds(&doc, v, name, c, e);
 		} else if (strcmp(key, "plugins") == 0) {
@@ -154,7 +156,7 @@ int config_parse(const char *name, const char *text, size_t len, struct config *
 		} else if (strcmp(key, "plugin_path") == 0) {
 			if (v->type != YAML_SEQUENCE_NODE) {
 				rc = fail(e, name, v, "%s must be a list of directories",
-					  "plugin_path");
+				          "plugin_path");
 				continue;
 			}
 			for (yaml_node_item_t *it = v->data.sequence.items.start;
@@ -162,11 +164,11 @@ int config_parse(const char *name, const char *text, size_t len, struct config *
 				const char *d = scalar(yaml_document_get_node(&doc, *it));
 				if (!d) {
 					rc = fail(e, name, v, "%s entries must be paths",
-						  "plugin_path");
+					          "plugin_path");
 					break;
 				}
 				c->plugin_dirs = xrealloc(c->plugin_dirs,
-							  (c->nplugin_dirs + 1) * sizeof(char *));
+				                          (c->nplugin_dirs + 1) * sizeof(char *));
 				c->plugin_dirs[c->nplugin_dirs++] = xstrdup(d);
 			}
 		} else {
@@ -188,8 +190,8 @@ int config_load(const char *path, struct config *c, struct err *e)
 	int rc = file_read_all(path, CONFIG_MAX_BYTES, &text, &len, e);
 	if (rc < 0) {
 		memset(c, 0, sizeof *c);
-		return rc == LUCID_ELIMIT ? rc : err_set(e, rc, "config %s: %s", path,
-							 strerror(-rc));
+		return rc == LUCID_ELIMIT ? rc
+		                          : err_set(e, rc, "config %s: %s", path, strerror(-rc));
 	}
 	rc = config_parse(path, text, len, c, e);
 	free(text);

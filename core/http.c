@@ -107,21 +107,24 @@ static int decompress(struct response_priv *rp, const char *url, struct err *e)
 	if (archive_read_open_memory(a, rp->body.data, rp->body.len) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &ae) != ARCHIVE_OK) {
 		rc = err_set(e, LUCID_EPARSE, "%s: corrupt compressed data: %s", url,
-			     archive_error_string(a) ? archive_error_string(a) : "unreadable");
+		             archive_error_string(a) ? archive_error_string(a) : "unreadable");
 	} else {
 		char tmp[65536];
 		la_ssize_t n;
 		while ((n = archive_read_data(a, tmp, sizeof tmp)) > 0) {
 			if (out.len + (size_t)n > rp->max) {
-				rc = err_set(e, LUCID_ELIMIT, "%s: decompressed body larger than %llu "
-							     "bytes", url, (unsigned long long)rp->max);
+				rc = err_set(e, LUCID_ELIMIT,
+				             "%s: decompressed body larger than %llu "
+				             "bytes",
+				             url, (unsigned long long)rp->max);
 				break;
 			}
 			buf_add(&out, tmp, (size_t)n);
 		}
 		if (n < 0 && rc == 0)
-			rc = err_set(e, LUCID_EPARSE, "%s: corrupt or truncated compressed data: %s",
-				     url, archive_error_string(a));
+			rc = err_set(e, LUCID_EPARSE,
+			             "%s: corrupt or truncated compressed data: %s", url,
+			             archive_error_string(a));
 	}
 	archive_read_free(a);
 	if (rc < 0) {
@@ -144,12 +147,13 @@ static void finish(struct lucid_http_response *resp, struct response_priv *rp, i
 	resp->etag = rp->etag;
 	resp->last_modified = rp->last_modified;
 	resp->validator = rp->validator;
-	resp->body = (struct lucid_reader){.size = sizeof resp->body, .priv = rp, .read = body_read};
+	resp->body =
+	        (struct lucid_reader){.size = sizeof resp->body, .priv = rp, .read = body_read};
 	resp->priv = rp;
 }
 
 int http_request(const struct lucid_http_request *req, struct lucid_http_response *resp,
-		 struct err *e)
+                 struct err *e)
 {
 	struct lucid_http_request r = {0};
 	memcpy(&r, req, req->size < sizeof r ? req->size : sizeof r);
@@ -207,7 +211,7 @@ int http_request(const struct lucid_http_request *req, struct lucid_http_respons
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "lucid/" LUCID_VERSION);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
-			 (long)(r.timeout_ms ? r.timeout_ms : HTTP_DEFAULT_TIMEOUT_MS));
+	                 (long)(r.timeout_ms ? r.timeout_ms : HTTP_DEFAULT_TIMEOUT_MS));
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -227,12 +231,12 @@ int http_request(const struct lucid_http_request *req, struct lucid_http_respons
 	int rc = 0;
 	if (rp->too_big)
 		rc = err_set(e, LUCID_ELIMIT, "%s: response larger than %llu bytes", r.url,
-			     (unsigned long long)rp->max);
+		             (unsigned long long)rp->max);
 	else if (cc != CURLE_OK)
 		rc = err_set(e, LUCID_ERETRY, "%s: %s", r.url, curl_easy_strerror(cc));
 	else if (status != 304 && (status < 200 || status > 299))
 		rc = err_set(e, status >= 500 || status == 429 ? LUCID_ERETRY : -EIO,
-			     "%s: HTTP status %ld", r.url, status);
+		             "%s: HTTP status %ld", r.url, status);
 	if (rc < 0) {
 		http_release(&(struct lucid_http_response){.priv = rp});
 		return rc;

@@ -13,13 +13,13 @@
 #include <unistd.h>
 
 #define META_TOTAL_CAP (64u * 1024 * 1024)
-#define MAX_MEMBERS 1000000
+#define MAX_MEMBERS    1000000
 
 /* Open path inside root as if root were "/": symlinks cannot lead outside it. */
 static int open_in_root(int rootfd, const char *path, int flags)
 {
 	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
-			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	                       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
 	long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
 	return (int)fd;
 }
@@ -76,7 +76,7 @@ static struct member *member_resolve(const struct image_source *s, const char *n
 		if (!m || !m->link)
 			return m;
 		bool ok = m->type == AE_IFLNK ? path_resolve_link(cur, m->link, next, sizeof next)
-					      : path_normalize(m->link, next, sizeof next);
+		                              : path_normalize(m->link, next, sizeof next);
 		if (!ok)
 			return NULL;
 		memcpy(cur, next, sizeof cur);
@@ -133,13 +133,13 @@ static int index_archive(struct image_source *s, const struct pathset *want, str
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r == ARCHIVE_FATAL || r == ARCHIVE_RETRY) {
-			rc = err_set(e, LUCID_EPARSE, "%s: corrupt or unsupported archive: %s", s->path,
-				     archive_err(a));
+			rc = err_set(e, LUCID_EPARSE, "%s: corrupt or unsupported archive: %s",
+			             s->path, archive_err(a));
 			break;
 		}
 		if (s->nm >= MAX_MEMBERS) {
 			rc = err_set(e, LUCID_ELIMIT, "%s: more than %d archive members", s->path,
-				     MAX_MEMBERS);
+			             MAX_MEMBERS);
 			break;
 		}
 		char name[4096];
@@ -151,11 +151,12 @@ static int index_archive(struct image_source *s, const struct pathset *want, str
 			struct member *m = &s->m[s->nm++];
 			memset(m, 0, sizeof *m);
 			m->name = xstrdup(name);
-			m->size = (uint64_t)(archive_entry_size(ae) < 0 ? 0 : archive_entry_size(ae));
+			m->size =
+			        (uint64_t)(archive_entry_size(ae) < 0 ? 0 : archive_entry_size(ae));
 			m->type = archive_entry_hardlink(ae) ? 0 : (int)type;
 			m->link = xstrdup(archive_entry_hardlink(ae) ? archive_entry_hardlink(ae)
-							: type == AE_IFLNK ? archive_entry_symlink(ae)
-									   : NULL);
+			                  : type == AE_IFLNK         ? archive_entry_symlink(ae)
+			                                             : NULL);
 			if (type == AE_IFREG && !m->link && meta_candidate(name) &&
 			    m->size <= IMAGE_META_CAP && cached + m->size <= META_TOTAL_CAP) {
 				if ((rc = read_member_data(a, m->size, &m->data, e)) < 0) {
@@ -185,7 +186,7 @@ static int index_archive(struct image_source *s, const struct pathset *want, str
 
 /* Read a member that pass 1 did not cache: scan the archive again up to it. */
 static int archive_read_member(struct image_source *s, const struct member *want, char **out,
-			       struct err *e)
+                               struct err *e)
 {
 	struct archive *a = archive_open_path(s->path);
 	struct archive_entry *ae;
@@ -200,8 +201,9 @@ static int archive_read_member(struct image_source *s, const struct member *want
 		}
 		char name[4096];
 		const char *raw = archive_entry_pathname(ae);
-		if (raw && path_normalize(raw, name, sizeof name) && strcmp(name, want->name) == 0 &&
-		    archive_entry_filetype(ae) == AE_IFREG && !archive_entry_hardlink(ae)) {
+		if (raw && path_normalize(raw, name, sizeof name) &&
+		    strcmp(name, want->name) == 0 && archive_entry_filetype(ae) == AE_IFREG &&
+		    !archive_entry_hardlink(ae)) {
 			rc = read_member_data(a, want->size, out, e);
 			/* keep scanning: a later entry of the same name would win */
 			if (rc < 0)
@@ -225,8 +227,8 @@ static int check_digest(const char *data, size_t len, const char *digest)
 	return strcmp(got, digest) == 0 ? 0 : LUCID_EINTEGRITY;
 }
 
-static int img_read(const struct lucid_image *img, const char *path, const char *digest,
-		    size_t max, const uint8_t **data, size_t *len)
+static int img_read(const struct lucid_image *img, const char *path, const char *digest, size_t max,
+                    const uint8_t **data, size_t *len)
 {
 	struct image_source *s = img->priv;
 	if (!max || max > IMAGE_META_CAP)
@@ -296,16 +298,16 @@ static int img_stat(const struct lucid_image *img, const char *path, uint64_t *s
 }
 
 int image_source_open(struct image_source *s, const char *path, const struct pathset *want,
-		      size_t file_cap, struct err *e)
+                      size_t file_cap, struct err *e)
 {
 	memset(s, 0, sizeof *s);
 	s->path = xstrdup(path);
 	s->as_layer.file_cap = file_cap;
 	s->img = (struct lucid_image){.size = sizeof s->img,
-				      .location = s->path,
-				      .read = img_read,
-				      .stat = img_stat,
-				      .priv = s};
+	                              .location = s->path,
+	                              .read = img_read,
+	                              .stat = img_stat,
+	                              .priv = s};
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return err_set(e, -errno, "%s: %s", path, strerror(errno));
@@ -374,8 +376,8 @@ static la_ssize_t ms_read(struct archive *inner, void *u, const void **out)
 
 /* Walk one member stream into v; digest receives the sha256 of the stream's raw bytes. */
 static int walk_stream(struct member_stream *ms, const struct layer_job *job,
-		       const struct pathset *want, struct layer_view *v, char digest[72],
-		       struct err *e)
+                       const struct pathset *want, struct layer_view *v, char digest[72],
+                       struct err *e)
 {
 	struct archive *inner = archive_read_new();
 	walker_archive_setup(inner);
@@ -383,13 +385,13 @@ static int walk_stream(struct member_stream *ms, const struct layer_job *job,
 	int rc = 0;
 	if (archive_read_open(inner, ms, NULL, ms_read, NULL) != ARCHIVE_OK) {
 		rc = err_set(e, LUCID_EPARSE, "layer %s: not a layer tarball: %s", job->member,
-			     archive_err(inner));
+		             archive_err(inner));
 	} else if ((rc = walker_run(v, want, inner, e)) < 0) {
 		err_prefix(e, "layer %s: corrupt", job->member);
 	} else if (job->digest_of == LUCID_DIGEST_OF_TAR && archive_filter_count(inner) > 1) {
 		rc = err_set(e, LUCID_EPARSE,
-			     "layer %s: compressed, but its digest is of the uncompressed tar",
-			     job->member);
+		             "layer %s: compressed, but its digest is of the uncompressed tar",
+		             job->member);
 	}
 	archive_read_free(inner);
 	if (rc == 0) {
@@ -401,23 +403,23 @@ static int walk_stream(struct member_stream *ms, const struct layer_job *job,
 			;
 		if (n < 0)
 			rc = err_set(e, -EIO, "layer %s: %s", job->member,
-				     archive_error_string(dummy));
+			             archive_error_string(dummy));
 		archive_read_free(dummy);
 	}
 	sha256_final(ms->hash, digest);
 	ms->hash = NULL;
 	if (rc == 0 && job->digest && strcmp(job->digest, digest) != 0)
 		rc = err_set(e, LUCID_EINTEGRITY,
-			     "layer %s: digest mismatch: the manifest says %s, the content is %s",
-			     job->member, job->digest, digest);
+		             "layer %s: digest mismatch: the manifest says %s, the content is %s",
+		             job->member, job->digest, digest);
 	return rc;
 }
 
 int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njobs,
-		      const struct pathset *want, size_t file_cap,
-		      int (*cb)(void *user, struct layer_job *job, struct layer_view *v,
-				const char *digest, struct err *e),
-		      void *user, struct err *e)
+                      const struct pathset *want, size_t file_cap,
+                      int (*cb)(void *user, struct layer_job *job, struct layer_view *v,
+                                const char *digest, struct err *e),
+                      void *user, struct err *e)
 {
 	struct member_stream *ms = xcalloc(1, sizeof *ms);
 	int rc = 0;
@@ -432,9 +434,8 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
 				continue;
 			ms->fd = open_in_root(root, jobs[i].member, O_RDONLY);
 			if (ms->fd < 0) {
-				rc = err_set(e, -errno,
-					     "%s: layer %s is not in the image (%s)", s->path,
-					     jobs[i].member, strerror(errno));
+				rc = err_set(e, -errno, "%s: layer %s is not in the image (%s)",
+				             s->path, jobs[i].member, strerror(errno));
 				break;
 			}
 			struct layer_view v = {.file_cap = file_cap};
@@ -458,8 +459,8 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
 			continue;
 		const struct member *m = member_resolve(s, jobs[i].member);
 		if (!m || m->link) {
-			rc = err_set(e, -ENOENT, "%s: layer %s is not in the image",
-				     s->path, jobs[i].member);
+			rc = err_set(e, -ENOENT, "%s: layer %s is not in the image", s->path,
+			             jobs[i].member);
 			free(names);
 			goto out;
 		}
@@ -497,9 +498,9 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
 					continue;
 				if (jobs[j].digest && strcmp(jobs[j].digest, digest) != 0)
 					rc = err_set(e, LUCID_EINTEGRITY,
-						     "layer %s: digest mismatch: the manifest says "
-						     "%s, the content is %s",
-						     name, jobs[j].digest, digest);
+					             "layer %s: digest mismatch: the manifest says "
+					             "%s, the content is %s",
+					             name, jobs[j].digest, digest);
 				else
 					rc = cb(user, &jobs[j], &v, digest, e);
 				jobs[j].done = true;
@@ -514,7 +515,7 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
 		for (size_t i = 0; i < njobs; i++)
 			if (!jobs[i].done) {
 				rc = err_set(e, -ENOENT, "%s: layer %s is not in the image",
-					     s->path, jobs[i].member);
+				             s->path, jobs[i].member);
 				break;
 			}
 	free(names);
@@ -543,7 +544,7 @@ int file_sha256(const char *path, char out[72], struct err *e)
 /* ---- root filesystem directories ---- */
 
 static int rootfs_add_file(int root, const char *path, size_t cap, struct layer_view *v,
-			   struct err *e)
+                           struct err *e)
 {
 	int fd = open_in_root(root, path, O_RDONLY | O_NONBLOCK);
 	if (fd < 0)
@@ -573,7 +574,7 @@ static int rootfs_add_file(int root, const char *path, size_t cap, struct layer_
 }
 
 static int rootfs_add_dir(int root, const char *dir, size_t cap, struct layer_view *v, int depth,
-			  struct err *e)
+                          struct err *e)
 {
 	if (depth > 8)
 		return 0;
@@ -592,7 +593,7 @@ static int rootfs_add_dir(int root, const char *dir, size_t cap, struct layer_vi
 			continue;
 		if (v->n >= WALKER_MAX_ENTRIES) {
 			rc = err_set(e, LUCID_ELIMIT, "%s: more than %d files", dir,
-				     WALKER_MAX_ENTRIES);
+			             WALKER_MAX_ENTRIES);
 			break;
 		}
 		char path[4096], sub[4100];
@@ -610,7 +611,7 @@ static int rootfs_add_dir(int root, const char *dir, size_t cap, struct layer_vi
 }
 
 int rootfs_view(const char *root_path, const struct pathset *want, size_t file_cap,
-		struct layer_view *v, struct err *e)
+                struct layer_view *v, struct err *e)
 {
 	int root = open(root_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)

@@ -41,7 +41,7 @@ struct image_source {
 #define IMAGE_META_CAP (4u * 1024 * 1024)
 
 int image_source_open(struct image_source *s, const char *path, const struct pathset *want,
-		      size_t file_cap, struct err *e);
+                      size_t file_cap, struct err *e);
 void image_source_close(struct image_source *s);
 
 /* One layer to stream. */
@@ -58,16 +58,16 @@ struct layer_job {
  * a fresh view, verify its digest, then call cb(user, job, view). Returns 0 or < 0 with e set.
  */
 int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njobs,
-		      const struct pathset *want, size_t file_cap,
-		      int (*cb)(void *user, struct layer_job *job, struct layer_view *v,
-				const char *digest, struct err *e),
-		      void *user, struct err *e);
+                      const struct pathset *want, size_t file_cap,
+                      int (*cb)(void *user, struct layer_job *job, struct layer_view *v,
+                                const char *digest, struct err *e),
+                      void *user, struct err *e);
 
 /* Hash a whole file. */
 int file_sha256(const char *path, char out[72], struct err *e);
 
 /* Build the view of a root filesystem directory: the wanted paths, resolved inside root. */
-int rootfs_view(const char *root, const struct pathset *want, size_t file_cap,
-		struct layer_view *v, struct err *e);
+int rootfs_view(const char *root, const struct pathset *want, size_t file_cap, struct layer_view *v,
+                struct err *e);
 
 #endif

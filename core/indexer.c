@@ -10,7 +10,7 @@
 #include "image.h"
 
 #define MAX_PACKAGES_PER_LAYER 1000000
-#define MAX_LAYERS 1000
+#define MAX_LAYERS             1000
 
 char *index_split_ref(const char *location, char **ref)
 {
@@ -63,9 +63,10 @@ static void wanted_paths(const struct registry *r, struct pathset *want)
 {
 	for (size_t i = 0; i < r->ncomps; i++) {
 		const struct component *c = &r->comps[i];
-		const char *const *paths = c->kind == LUCID_KIND_DETECTOR ? c->ops.detector.required_paths
-					   : c->kind == LUCID_KIND_LISTER  ? c->ops.lister.required_paths
-									   : NULL;
+		const char *const *paths =
+		        c->kind == LUCID_KIND_DETECTOR ? c->ops.detector.required_paths
+		        : c->kind == LUCID_KIND_LISTER ? c->ops.lister.required_paths
+		                                       : NULL;
 		for (; paths && *paths; paths++) {
 			char norm[4096];
 			size_t n = strlen(*paths);
@@ -138,9 +139,8 @@ static int pkg_emit(void *priv, const struct lucid_package *pkg)
 	return 0;
 }
 
-static int analyse_layer(const struct registry *reg, const struct layer_view *v,
-			 const char *digest, struct arena *a, struct layer_result **out,
-			 struct err *e)
+static int analyse_layer(const struct registry *reg, const struct layer_view *v, const char *digest,
+                         struct arena *a, struct layer_result **out, struct err *e)
 {
 	struct layer_result *res = arena_alloc(a, sizeof *res);
 	struct layer_sink sink = {a, res, NULL};
@@ -164,8 +164,8 @@ static int analyse_layer(const struct registry *reg, const struct layer_view *v,
 		}
 		if (rc < 0) {
 			char what[256];
-			snprintf(what, sizeof what, "layer %.80s: %s %s", digest, kind_name(c->kind),
-				 c->name);
+			snprintf(what, sizeof what, "layer %.80s: %s %s", digest,
+			         kind_name(c->kind), c->name);
 			return call_fail(&call, rc, what);
 		}
 	}
@@ -210,8 +210,8 @@ static int on_layer(void *priv, const struct lucid_image_layer *l)
 		return LUCID_ELIMIT;
 	mc->jobs = xrealloc(mc->jobs, (mc->njobs + 1) * sizeof *mc->jobs);
 	mc->jobs[mc->njobs++] = (struct layer_job){.member = arena_strdup(mc->a, x.member),
-						   .digest = arena_strdup(mc->a, x.digest),
-						   .digest_of = x.digest_of};
+	                                           .digest = arena_strdup(mc->a, x.digest),
+	                                           .digest_of = x.digest_of};
 	struct index_report *r = mc->rep;
 	struct layer_info *li = arena_alloc(mc->a, (r->nlayers + 1) * sizeof *li);
 	if (r->nlayers)
@@ -233,7 +233,7 @@ struct walk_ctx {
 };
 
 static int on_layer_walked(void *user, struct layer_job *job, struct layer_view *v,
-			   const char *digest, struct err *e)
+                           const char *digest, struct err *e)
 {
 	struct walk_ctx *w = user;
 	size_t idx = (size_t)(job - w->jobs);
@@ -243,7 +243,7 @@ static int on_layer_walked(void *user, struct layer_job *job, struct layer_view 
 		return rc;
 	w->rep->layers[idx].res = res;
 	host_logf(LUCID_LOG_INFO, "layer %s: walked, %zu packages%s", digest, res->npkgs,
-		  res->ns ? "" : "");
+	          res->ns ? "" : "");
 	if (w->st)
 		return store_put_layer(w->st, job->digest, w->scanner_set, res, e);
 	return 0;
@@ -354,7 +354,7 @@ void index_coalesce(struct index_report *out, struct arena *a)
 /* ---- the whole thing ---- */
 
 static int probe_format(const struct registry *reg, struct image_source *src,
-			const struct component **fmt, struct err *e)
+                        const struct component **fmt, struct err *e)
 {
 	*fmt = NULL;
 	for (size_t i = 0; i < reg->ncomps; i++) {
@@ -401,8 +401,7 @@ static void view_digest(const struct layer_view *v, char out[72])
 }
 
 static int single_layer(const struct registry *reg, struct index_report *out, struct arena *a,
-			struct layer_view *v, const char *digest, const char *format,
-			struct err *e)
+                        struct layer_view *v, const char *digest, const char *format, struct err *e)
 {
 	out->format = arena_strdup(a, format);
 	out->manifest_digest = arena_strdup(a, digest);
@@ -413,8 +412,8 @@ static int single_layer(const struct registry *reg, struct index_report *out, st
 }
 
 int index_image(const struct registry *reg, struct store *st, const char *location,
-		const struct index_opts *o, struct arena *a, struct index_report *out,
-		struct err *e)
+                const struct index_opts *o, struct arena *a, struct index_report *out,
+                struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	char *ref = NULL;
@@ -437,8 +436,10 @@ int index_image(const struct registry *reg, struct store *st, const char *locati
 		goto out;
 	if (!fmt) {
 		if (ref) {
-			rc = err_set(e, -EINVAL, "%s: a reference (:%s) was given, but this is not "
-						 "an image archive or layout", path, ref);
+			rc = err_set(e, -EINVAL,
+			             "%s: a reference (:%s) was given, but this is not "
+			             "an image archive or layout",
+			             path, ref);
 			goto out;
 		}
 		if (src.kind == SOURCE_DIR) {
@@ -480,8 +481,8 @@ int index_image(const struct registry *reg, struct store *st, const char *locati
 			goto out;
 		}
 		if (!out->manifest_digest) {
-			rc = err_set(e, LUCID_EPARSE, "%s: the %s handler reported no manifest", path,
-				     fmt->name);
+			rc = err_set(e, LUCID_EPARSE, "%s: the %s handler reported no manifest",
+			             path, fmt->name);
 			goto out;
 		}
 	}

@@ -22,8 +22,8 @@ char *index_split_ref(const char *location, char **ref);
 char *index_scanner_set(const struct registry *r, size_t file_cap);
 
 int index_image(const struct registry *r, struct store *st, const char *location,
-		const struct index_opts *o, struct arena *a, struct index_report *out,
-		struct err *e);
+                const struct index_opts *o, struct arena *a, struct index_report *out,
+                struct err *e);
 
 /* Coalesce layer results bottom to top into out->ns / out->pkgs (exposed for tests). */
 void index_coalesce(struct index_report *out, struct arena *a);

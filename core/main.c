@@ -21,7 +21,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "commands:\n"
 	      "  scan IMAGE        index IMAGE and report its vulnerabilities\n"
-	      "                    IMAGE: docker save archive (.tar, .tar.gz), OCI layout directory\n"
+	      "                    IMAGE: docker save archive (.tar, .tar.gz), OCI layout "
+	      "directory\n"
 	      "                    or archive (PATH:REF picks one image), root filesystem\n"
 	      "                    directory, or a single layer tarball\n"
 	      "      --format table|json   output format (default table)\n"
@@ -30,7 +31,8 @@ static void usage(FILE *f)
 	      "      --max-file-size SIZE  largest package database kept per file (default 64M)\n"
 	      "      --no-cache            walk every layer even if its results are cached\n"
 	      "  update            fetch vulnerability feeds into the database\n"
-	      "      --feed NAME=SOURCE    fetch SOURCE (URL or file) with fetcher NAME (repeatable);\n"
+	      "      --feed NAME=SOURCE    fetch SOURCE (URL or file) with fetcher NAME "
+	      "(repeatable);\n"
 	      "                            default: every fetcher's upstream feeds\n"
 	      "      --force               re-parse even if the feed did not change\n"
 	      "  plugins           list the loaded plugins and their components\n"
@@ -41,7 +43,8 @@ static void usage(FILE *f)
 	      "  --config FILE     YAML configuration (see README.md)\n"
 	      "  -v, --verbose     report progress (repeat for debug output)\n"
 	      "\n"
-	      "exit status: 0 success, 1 vulnerabilities found (only with --exit-code), 2 usage or\n"
+	      "exit status: 0 success, 1 vulnerabilities found (only with --exit-code), 2 usage "
+	      "or\n"
 	      "input error\n",
 	      f);
 }
@@ -84,11 +87,14 @@ static char *db_path(struct globals *g)
 
 static int cmd_scan(struct globals *g, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"format", required_argument, 0, 'f'},	 {"output", required_argument, 0, 'o'},
-		{"platform", required_argument, 0, 'p'}, {"max-file-size", required_argument, 0, 'm'},
-		{"no-cache", no_argument, 0, 'n'},	 {"ref", required_argument, 0, 'r'},
-		{"help", no_argument, 0, 'h'},		 {0, 0, 0, 0}};
+	static const struct option opts[] = {{"format", required_argument, 0, 'f'},
+	                                     {"output", required_argument, 0, 'o'},
+	                                     {"platform", required_argument, 0, 'p'},
+	                                     {"max-file-size", required_argument, 0, 'm'},
+	                                     {"no-cache", no_argument, 0, 'n'},
+	                                     {"ref", required_argument, 0, 'r'},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0, 0, 0, 0}};
 	const char *format = "table", *output = NULL;
 	struct index_opts io = {.file_cap = g->cfg.max_file_size};
 	int c;
@@ -102,7 +108,8 @@ static int cmd_scan(struct globals *g, int argc, char **argv)
 		case 'n': io.no_cache = true; break;
 		case 'm':
 			if (!parse_size(optarg, &io.file_cap)) {
-				fprintf(stderr, "lucid: --max-file-size: invalid size '%s'\n", optarg);
+				fprintf(stderr, "lucid: --max-file-size: invalid size '%s'\n",
+				        optarg);
 				return EXIT_INPUT;
 			}
 			break;
@@ -143,8 +150,9 @@ static int cmd_scan(struct globals *g, int argc, char **argv)
 		goto out;
 	}
 	host_logf(LUCID_LOG_INFO, "indexed in %.3f s, matched in %.3f ms",
-		  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-		  ((double)(t2.tv_sec - t1.tv_sec) * 1e9 + (double)(t2.tv_nsec - t1.tv_nsec)) / 1e6);
+	          (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	          ((double)(t2.tv_sec - t1.tv_sec) * 1e9 + (double)(t2.tv_nsec - t1.tv_nsec)) /
+	                  1e6);
 	FILE *out = stdout;
 	if (output && !(out = fopen(output, "w"))) {
 		fprintf(stderr, "lucid: %s: %s\n", output, strerror(errno));
@@ -173,9 +181,9 @@ out:
 static int cmd_update(struct globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {{"feed", required_argument, 0, 'F'},
-					     {"force", no_argument, 0, 'x'},
-					     {"help", no_argument, 0, 'h'},
-					     {0, 0, 0, 0}};
+	                                     {"force", no_argument, 0, 'x'},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0, 0, 0, 0}};
 	struct feed_source *src = NULL;
 	size_t n = 0;
 	bool force = false;
@@ -185,7 +193,8 @@ static int cmd_update(struct globals *g, int argc, char **argv)
 		if (c == 'F') {
 			char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || !eq[1]) {
-				fprintf(stderr, "lucid: --feed takes NAME=SOURCE, not '%s'\n", optarg);
+				fprintf(stderr, "lucid: --feed takes NAME=SOURCE, not '%s'\n",
+				        optarg);
 				free(src);
 				return EXIT_INPUT;
 			}
@@ -234,7 +243,7 @@ static int cmd_update(struct globals *g, int argc, char **argv)
 		status = EXIT_INPUT;
 	if (rc == 0 || host_log_level >= LUCID_LOG_INFO)
 		fprintf(stderr, "lucid: feeds: %zu updated, %zu unchanged, %zu failed\n",
-			res.updated, res.unchanged, res.failed);
+		        res.updated, res.unchanged, res.failed);
 	store_close(st);
 	free(src);
 	return status;
@@ -257,8 +266,8 @@ static int cmd_plugins(struct globals *g, int argc, char **argv)
 		for (size_t k = 0; k < g->reg.ncomps; k++)
 			if (g->reg.comps[k].plugin == p)
 				buf_addf(&comps, "%s%s:%s@%s", comps.len ? "," : "",
-					 kind_name(g->reg.comps[k].kind), g->reg.comps[k].name,
-					 g->reg.comps[k].version);
+				         kind_name(g->reg.comps[k].kind), g->reg.comps[k].name,
+				         g->reg.comps[k].version);
 		char abi[16];
 		snprintf(abi, sizeof abi, "%u.%u", p->desc.abi_major, p->desc.abi_minor);
 		printf("%-16s %-10s %-6s %-28s %s\n", p->desc.name, p->desc.version, abi,
@@ -270,12 +279,10 @@ static int cmd_plugins(struct globals *g, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"db", required_argument, 0, 'd'},
-					     {"config", required_argument, 0, 'c'},
-					     {"verbose", no_argument, 0, 'v'},
-					     {"help", no_argument, 0, 'h'},
-					     {"version", no_argument, 0, 'V'},
-					     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	        {"db", required_argument, 0, 'd'}, {"config", required_argument, 0, 'c'},
+	        {"verbose", no_argument, 0, 'v'},  {"help", no_argument, 0, 'h'},
+	        {"version", no_argument, 0, 'V'},  {0, 0, 0, 0}};
 	struct globals g = {0};
 	int c;
 	/* global options stop at the command name */
@@ -307,7 +314,8 @@ int main(int argc, char **argv)
 			g.db = sub_argv[++i];
 		} else if (str_has_prefix(sub_argv[i], "--db=")) {
 			g.db = sub_argv[i] + 5;
-		} else if (strcmp(sub_argv[i], "-v") == 0 || strcmp(sub_argv[i], "--verbose") == 0) {
+		} else if (strcmp(sub_argv[i], "-v") == 0 ||
+		           strcmp(sub_argv[i], "--verbose") == 0) {
 			host_log_level++;
 		} else if (strcmp(sub_argv[i], "--config") == 0 && i + 1 < sub_argc) {
 			config_free(&g.cfg);

@@ -14,7 +14,7 @@ const char *severity_name(int32_t s)
 const char *state_name(int32_t s)
 {
 	static const char *names[] = {"fixed", "unfixed", "end-of-life", "undetermined",
-				      "wont-fix"};
+	                              "wont-fix"};
 	return s >= 0 && s <= 4 ? names[s] : "unknown";
 }
 
@@ -50,7 +50,8 @@ static int on_vuln(void *user, struct vuln_rec *v)
 		if (!c || !v->fixed_in)
 			return 0;
 		int cmp;
-		if (c->ops.comparator.compare(c->plugin->self, m->installed, v->fixed_in, &cmp) < 0) {
+		if (c->ops.comparator.compare(c->plugin->self, m->installed, v->fixed_in, &cmp) <
+		    0) {
 			m->bad_versions++;
 			return 0;
 		}
@@ -79,7 +80,7 @@ static int cmp_match(const void *x, const void *y)
 }
 
 int match_report(const struct registry *reg, struct store *st, const struct index_report *rep,
-		 struct arena *a, struct vuln_report *out, struct err *e)
+                 struct arena *a, struct vuln_report *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	if (!rep->ns)
@@ -96,7 +97,7 @@ int match_report(const struct registry *reg, struct store *st, const struct inde
 		 * neither hide nor invent a fix */
 		m.installed = p->source_version ? p->source_version : p->version;
 		store_vulns_for(r, rep->ns->name, p->source_name ? p->source_name : p->name, a,
-				on_vuln, &m);
+		                on_vuln, &m);
 		if (p->source_name) {
 			m.installed = p->version;
 			store_vulns_for(r, rep->ns->name, p->name, a, on_vuln, &m);
@@ -105,7 +106,7 @@ int match_report(const struct registry *reg, struct store *st, const struct inde
 	store_reader_end(r);
 	if (m.bad_versions)
 		host_logf(LUCID_LOG_WARN, "%d version comparisons failed (unparsable versions)",
-			  m.bad_versions);
+		          m.bad_versions);
 	qsort(out->m, out->n, sizeof *out->m, cmp_match);
 	return 0;
 }

@@ -8,6 +8,6 @@
 
 /* Fills out with every (package, vulnerability) pair that applies, sorted. */
 int match_report(const struct registry *reg, struct store *st, const struct index_report *rep,
-		 struct arena *a, struct vuln_report *out, struct err *e);
+                 struct arena *a, struct vuln_report *out, struct err *e);
 
 #endif

@@ -48,8 +48,8 @@ struct index_report {
 
 /* A vulnerability record as stored (strings in an arena). */
 struct vuln_rec {
-	char *feed, *id, *ns, *package, *version_format, *fixed_in, *vendor_severity,
-		*description, *links, *advisory;
+	char *feed, *id, *ns, *package, *version_format, *fixed_in, *vendor_severity, *description,
+	        *links, *advisory;
 	int32_t state, severity;
 	int64_t published;
 };

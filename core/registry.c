@@ -54,8 +54,11 @@ static void host_log(const struct lucid_ctx *ctx, int level, const char *fmt, ..
 	const struct call *c = ctx->priv;
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "lucid: %s: [%s] ", level_names[level < 0 ? 0 : level > 3 ? 3 : level],
-		c && c->plugin ? c->plugin->desc.name : "host");
+	fprintf(stderr, "lucid: %s: [%s] ",
+	        level_names[level < 0   ? 0
+	                    : level > 3 ? 3
+	                                : level],
+	        c && c->plugin ? c->plugin->desc.name : "host");
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
@@ -87,7 +90,7 @@ static const char *host_config(const struct lucid_ctx *ctx, const char *key)
 }
 
 static int host_http(const struct lucid_ctx *ctx, const struct lucid_http_request *req,
-		     struct lucid_http_response *resp)
+                     struct lucid_http_response *resp)
 {
 	struct call *c = ctx->priv;
 	struct err tmp = {0};
@@ -110,20 +113,20 @@ static int host_cancelled(const struct lucid_ctx *ctx)
 }
 
 static const struct lucid_host host_vtable = {
-	.size = sizeof(struct lucid_host),
-	.abi_major = LUCID_ABI_MAJOR,
-	.abi_minor = LUCID_ABI_MINOR,
-	.version = LUCID_VERSION,
-	.log = host_log,
-	.set_error = host_set_error,
-	.config = host_config,
-	.http = host_http,
-	.http_release = host_http_release,
-	.cancelled = host_cancelled,
+        .size = sizeof(struct lucid_host),
+        .abi_major = LUCID_ABI_MAJOR,
+        .abi_minor = LUCID_ABI_MINOR,
+        .version = LUCID_VERSION,
+        .log = host_log,
+        .set_error = host_set_error,
+        .config = host_config,
+        .http = host_http,
+        .http_release = host_http_release,
+        .cancelled = host_cancelled,
 };
 
 void call_ctx_init(struct lucid_ctx *ctx, struct call *call, const struct registry *r,
-		   const struct plugin *p, struct err *e)
+                   const struct plugin *p, struct err *e)
 {
 	call->reg = r;
 	call->plugin = p;
@@ -180,17 +183,17 @@ static const char *missing_member(const struct component *c)
 	case LUCID_KIND_FORMAT:
 		return !c->ops.format.probe ? "probe" : !c->ops.format.resolve ? "resolve" : NULL;
 	case LUCID_KIND_DETECTOR:
-		return !c->ops.detector.detect		 ? "detect"
+		return !c->ops.detector.detect           ? "detect"
 		       : !c->ops.detector.required_paths ? "required_paths"
-							 : NULL;
+		                                         : NULL;
 	case LUCID_KIND_LISTER:
-		return !c->ops.lister.list ? "list"
+		return !c->ops.lister.list             ? "list"
 		       : !c->ops.lister.required_paths ? "required_paths"
-						       : NULL;
+		                                       : NULL;
 	case LUCID_KIND_COMPARATOR:
-		return !c->ops.comparator.compare	  ? "compare"
+		return !c->ops.comparator.compare          ? "compare"
 		       : !c->ops.comparator.version_format ? "version_format"
-							   : NULL;
+		                                           : NULL;
 	case LUCID_KIND_FETCHER: return !c->ops.fetcher.parse ? "parse" : NULL;
 	case LUCID_KIND_NOTIFIER: return !c->ops.notifier.deliver ? "deliver" : NULL;
 	default: return NULL;
@@ -220,7 +223,7 @@ int registry_load_file(struct registry *r, const char *path, struct err *e)
 	if (!entry) {
 		dlclose(dl);
 		return err_set(e, -ENOSYS, "%s: no %s symbol: not a lucid plugin", path,
-			       LUCID_PLUGIN_ENTRY);
+		               LUCID_PLUGIN_ENTRY);
 	}
 	const struct lucid_plugin *d = entry();
 	int rc;
@@ -229,29 +232,31 @@ int registry_load_file(struct registry *r, const char *path, struct err *e)
 		goto error_dl;
 	}
 	if (d->magic != LUCID_PLUGIN_MAGIC) {
-		rc = err_set(e, LUCID_EABI,
-			     "%s: bad magic 0x%08x (expected 0x%08x): not a lucid plugin descriptor",
-			     path, d->magic, LUCID_PLUGIN_MAGIC);
+		rc = err_set(
+		        e, LUCID_EABI,
+		        "%s: bad magic 0x%08x (expected 0x%08x): not a lucid plugin descriptor",
+		        path, d->magic, LUCID_PLUGIN_MAGIC);
 		goto error_dl;
 	}
 	if (d->abi_major != LUCID_ABI_MAJOR) {
-		rc = err_set(e, LUCID_EABI,
-			     "%s: built for SDK ABI %u.%u, this host offers %d.%d (the major version "
-			     "must match)",
-			     path, d->abi_major, d->abi_minor, LUCID_ABI_MAJOR, LUCID_ABI_MINOR);
+		rc = err_set(
+		        e, LUCID_EABI,
+		        "%s: built for SDK ABI %u.%u, this host offers %d.%d (the major version "
+		        "must match)",
+		        path, d->abi_major, d->abi_minor, LUCID_ABI_MAJOR, LUCID_ABI_MINOR);
 		goto error_dl;
 	}
 	if (d->abi_minor > LUCID_ABI_MINOR) {
 		rc = err_set(e, LUCID_EABI,
-			     "%s: needs SDK ABI %u.%u, this host offers only %d.%d (upgrade lucid)",
-			     path, d->abi_major, d->abi_minor, LUCID_ABI_MAJOR, LUCID_ABI_MINOR);
+		             "%s: needs SDK ABI %u.%u, this host offers only %d.%d (upgrade lucid)",
+		             path, d->abi_major, d->abi_minor, LUCID_ABI_MAJOR, LUCID_ABI_MINOR);
 		goto error_dl;
 	}
 	if (d->size < LUCID_PLUGIN_SIZE_1_0) {
 		rc = err_set(e, LUCID_EABI,
-			     "%s: descriptor is %u bytes, smaller than the SDK 1.0 descriptor (%zu "
-			     "bytes)",
-			     path, d->size, (size_t)LUCID_PLUGIN_SIZE_1_0);
+		             "%s: descriptor is %u bytes, smaller than the SDK 1.0 descriptor (%zu "
+		             "bytes)",
+		             path, d->size, (size_t)LUCID_PLUGIN_SIZE_1_0);
 		goto error_dl;
 	}
 	struct plugin *p = xcalloc(1, sizeof *p);
@@ -270,13 +275,13 @@ int registry_load_file(struct registry *r, const char *path, struct err *e)
 	snprintf(want, sizeof want, "lucid-%s.so", p->desc.name);
 	if (strcmp(base, want) != 0) {
 		rc = err_set(e, -EINVAL, "%s: plugin '%s' must be in a file named %s", path,
-			     p->desc.name, want);
+		             p->desc.name, want);
 		goto error_plugin;
 	}
 	for (size_t i = 0; i < r->nplugins; i++)
 		if (strcmp(r->plugins[i]->desc.name, p->desc.name) == 0) {
 			rc = err_set(e, -EEXIST, "%s: plugin '%s' is already loaded from %s", path,
-				     p->desc.name, r->plugins[i]->path);
+			             p->desc.name, r->plugins[i]->path);
 			goto error_plugin;
 		}
 	if (!p->desc.version || !*p->desc.version) {
@@ -297,27 +302,28 @@ int registry_load_file(struct registry *r, const char *path, struct err *e)
 	for (size_t i = 0; i < ncomp; i++) {
 		const struct lucid_component *lc = p->desc.components[i];
 		if (lc->size < sizeof(struct lucid_component)) {
-			rc = err_set(e, LUCID_EABI, "%s: component %zu is %u bytes, smaller than 1.0",
-				     path, i, lc->size);
+			rc = err_set(e, LUCID_EABI,
+			             "%s: component %zu is %u bytes, smaller than 1.0", path, i,
+			             lc->size);
 			goto error_comps;
 		}
 		size_t min = ops_min_size(lc->kind);
 		if (min == 0) {
 			host_logf(LUCID_LOG_WARN, "%s: skipping component '%s' of unknown kind %u",
-				  path, lc->name ? lc->name : "?", lc->kind);
+			          path, lc->name ? lc->name : "?", lc->kind);
 			continue;
 		}
 		if (!valid_name(lc->name, ".-") || !lc->version || !*lc->version) {
 			rc = err_set(e, -EINVAL, "%s: component %zu has no valid name or version",
-				     path, i);
+			             path, i);
 			goto error_comps;
 		}
 		const uint32_t *ops_size = lc->ops;
 		if (!ops_size || *ops_size < min) {
-			rc = err_set(e, LUCID_EABI,
-				     "%s: %s '%s': ops are %u bytes, smaller than the SDK 1.0 ops (%zu)",
-				     path, kind_name(lc->kind), lc->name, ops_size ? *ops_size : 0,
-				     min);
+			rc = err_set(
+			        e, LUCID_EABI,
+			        "%s: %s '%s': ops are %u bytes, smaller than the SDK 1.0 ops (%zu)",
+			        path, kind_name(lc->kind), lc->name, ops_size ? *ops_size : 0, min);
 			goto error_comps;
 		}
 		struct component *c = &comps[kept];
@@ -329,12 +335,12 @@ int registry_load_file(struct registry *r, const char *path, struct err *e)
 		const char *miss = missing_member(c);
 		if (miss) {
 			rc = err_set(e, -EINVAL, "%s: %s '%s' lacks the mandatory member %s", path,
-				     kind_name(c->kind), c->name, miss);
+			             kind_name(c->kind), c->name, miss);
 			goto error_comps;
 		}
 		if (registry_find(r, c->kind, c->name)) {
 			rc = err_set(e, -EEXIST, "%s: a %s named '%s' is already loaded", path,
-				     kind_name(c->kind), c->name);
+			             kind_name(c->kind), c->name);
 			goto error_comps;
 		}
 		kept++;
@@ -347,8 +353,8 @@ int registry_load_file(struct registry *r, const char *path, struct err *e)
 		call_ctx_init(&ctx, &call, r, p, &ie);
 		rc = p->desc.init(&ctx, &p->self);
 		if (rc < 0) {
-			err_set(e, rc, "%s: plugin '%s' failed to initialise: %s", path, p->desc.name,
-				ie.msg[0] ? ie.msg : lucid_strerror(rc));
+			err_set(e, rc, "%s: plugin '%s' failed to initialise: %s", path,
+			        p->desc.name, ie.msg[0] ? ie.msg : lucid_strerror(rc));
 			goto error_comps;
 		}
 	}
@@ -398,7 +404,7 @@ static void collect(const char *dir, int depth, char ***out, size_t *n)
 		if (S_ISDIR(st.st_mode) && depth == 0)
 			collect(path, 1, out, n);
 		else if (S_ISREG(st.st_mode) && str_has_prefix(de->d_name, "lucid-") &&
-			 str_has_suffix(de->d_name, ".so")) {
+		         str_has_suffix(de->d_name, ".so")) {
 			*out = xrealloc(*out, (*n + 1) * sizeof **out);
 			(*out)[(*n)++] = xstrdup(path);
 		}
@@ -434,7 +440,8 @@ int registry_load_default(struct registry *r, struct err *e)
 	const char *env = getenv("LUCID_PLUGIN_PATH");
 	if (env && *env) {
 		char *copy = xstrdup(env), *save = NULL;
-		for (char *tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		for (char *tok = strtok_r(copy, ":", &save); tok;
+		     tok = strtok_r(NULL, ":", &save)) {
 			if ((rc = registry_load_dir(r, tok, e)) < 0) {
 				free(copy);
 				return rc;
@@ -453,7 +460,8 @@ int registry_load_default(struct registry *r, struct err *e)
 			static const char *const rel[] = {"plugins", "../plugins"};
 			for (size_t i = 0; i < 2; i++) {
 				char build[PATH_MAX + 64];
-				snprintf(build, sizeof build, "%s/%s/.lucid-build-tree", exe, rel[i]);
+				snprintf(build, sizeof build, "%s/%s/.lucid-build-tree", exe,
+				         rel[i]);
 				if (access(build, F_OK) == 0) {
 					snprintf(build, sizeof build, "%s/%s", exe, rel[i]);
 					return registry_load_dir(r, build, e);
@@ -469,7 +477,8 @@ int registry_load_default(struct registry *r, struct err *e)
 void registry_set_config(struct registry *r, const char *plugin, const char *key, const char *value)
 {
 	r->config = xrealloc(r->config, (r->nconfig + 1) * sizeof *r->config);
-	r->config[r->nconfig++] = (struct config_entry){xstrdup(plugin), xstrdup(key), xstrdup(value)};
+	r->config[r->nconfig++] =
+	        (struct config_entry){xstrdup(plugin), xstrdup(key), xstrdup(value)};
 }
 
 const struct component *registry_find(const struct registry *r, uint32_t kind, const char *name)

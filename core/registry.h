@@ -46,11 +46,13 @@ struct registry {
 /* Load one plugin file. Errors: -ENOENT (dlopen), -ENOSYS (no entry), LUCID_EABI, -EEXIST
  * (duplicate name), -EINVAL (invalid descriptor), or the plugin's init result. */
 int registry_load_file(struct registry *r, const char *path, struct err *e);
-/* Load every lucid-*.so in dir and its immediate subdirectories (sorted). Stops at the first error. */
+/* Load every lucid-*.so in dir and its immediate subdirectories (sorted). Stops at the first error.
+ */
 int registry_load_dir(struct registry *r, const char *dir, struct err *e);
 /* Load from LUCID_PLUGIN_PATH, then the build tree next to the executable, else the install dir. */
 int registry_load_default(struct registry *r, struct err *e);
-void registry_set_config(struct registry *r, const char *plugin, const char *key, const char *value);
+void registry_set_config(struct registry *r, const char *plugin, const char *key,
+                         const char *value);
 const struct component *registry_find(const struct registry *r, uint32_t kind, const char *name);
 /* The comparator for a version format, or NULL. */
 const struct component *registry_comparator(const struct registry *r, const char *format);
@@ -65,7 +67,7 @@ struct call {
 	bool error_set;
 };
 void call_ctx_init(struct lucid_ctx *ctx, struct call *call, const struct registry *r,
-		   const struct plugin *p, struct err *e);
+                   const struct plugin *p, struct err *e);
 /* After a plugin returned rc < 0: make sure e holds a message naming the plugin. */
 int call_fail(struct call *call, int rc, const char *what);
 

@@ -67,11 +67,11 @@ char *report_json(const struct index_report *r, const struct vuln_report *v)
 		json_object_set_new(o, "name", json_string(p->name));
 		json_object_set_new(o, "version", json_string(p->version));
 		json_object_set_new(o, "arch", str_or_null(p->arch));
-		json_object_set_new(o, "source", json_string(p->source_name ? p->source_name
-									   : p->name));
-		json_object_set_new(o, "source_version",
-				    json_string(p->source_version ? p->source_version
-								  : p->version));
+		json_object_set_new(o, "source",
+		                    json_string(p->source_name ? p->source_name : p->name));
+		json_object_set_new(
+		        o, "source_version",
+		        json_string(p->source_version ? p->source_version : p->version));
 		json_object_set_new(o, "version_format", str_or_null(p->version_format));
 		json_object_set_new(o, "db_path", str_or_null(p->db_path));
 		json_object_set_new(o, "layer", str_or_null(layer_digest(r, p->layer)));
@@ -116,10 +116,10 @@ static const char *short_digest(const char *d, char out[24])
 void report_table(FILE *f, const struct index_report *r, const struct vuln_report *v)
 {
 	fprintf(f, "image:    %s (%s, manifest %s)\n", r->source ? r->source : "-",
-		r->format ? r->format : "-", r->manifest_digest ? r->manifest_digest : "-");
+	        r->format ? r->format : "-", r->manifest_digest ? r->manifest_digest : "-");
 	if (r->ns)
-		fprintf(f, "os:       %s (%s)\n", r->ns->pretty_name ? r->ns->pretty_name : r->ns->name,
-			r->ns->name);
+		fprintf(f, "os:       %s (%s)\n",
+		        r->ns->pretty_name ? r->ns->pretty_name : r->ns->name, r->ns->name);
 	else
 		fprintf(f, "os:       not detected\n");
 	size_t counts[6] = {0};
@@ -128,32 +128,35 @@ void report_table(FILE *f, const struct index_report *r, const struct vuln_repor
 		counts[s >= 0 && s <= 5 ? s : 0]++;
 	}
 	fprintf(f, "packages: %zu in %zu layer%s\n", r->npkgs, r->nlayers,
-		r->nlayers == 1 ? "" : "s");
-	fprintf(f, "vulnerabilities: %zu (Critical %zu, High %zu, Medium %zu, Low %zu, Negligible "
-		   "%zu, Unknown %zu)\n\n",
-		v->n, counts[5], counts[4], counts[3], counts[2], counts[1], counts[0]);
+	        r->nlayers == 1 ? "" : "s");
+	fprintf(f,
+	        "vulnerabilities: %zu (Critical %zu, High %zu, Medium %zu, Low %zu, Negligible "
+	        "%zu, Unknown %zu)\n\n",
+	        v->n, counts[5], counts[4], counts[3], counts[2], counts[1], counts[0]);
 	if (!v->n)
 		return;
 	size_t w[5] = {7, 9, 13, 8, 8};
 	for (size_t i = 0; i < v->n; i++) {
 		const struct match *m = &v->m[i];
-		const char *fixed = m->vuln->fixed_in ? m->vuln->fixed_in : state_name(m->vuln->state);
+		const char *fixed =
+		        m->vuln->fixed_in ? m->vuln->fixed_in : state_name(m->vuln->state);
 		size_t l[5] = {strlen(m->pkg->name), strlen(m->pkg->version), strlen(m->vuln->id),
-			       strlen(severity_name(m->vuln->severity)), strlen(fixed)};
+		               strlen(severity_name(m->vuln->severity)), strlen(fixed)};
 		for (int k = 0; k < 5; k++)
 			if (l[k] > w[k])
 				w[k] = l[k];
 	}
 	fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)w[0], "PACKAGE", (int)w[1],
-		"INSTALLED", (int)w[2], "VULNERABILITY", (int)w[3], "SEVERITY", (int)w[4],
-		"FIXED IN", "LAYER");
+	        "INSTALLED", (int)w[2], "VULNERABILITY", (int)w[3], "SEVERITY", (int)w[4],
+	        "FIXED IN", "LAYER");
 	for (size_t i = 0; i < v->n; i++) {
 		const struct match *m = &v->m[i];
 		char sd[24];
-		const char *fixed = m->vuln->fixed_in ? m->vuln->fixed_in : state_name(m->vuln->state);
+		const char *fixed =
+		        m->vuln->fixed_in ? m->vuln->fixed_in : state_name(m->vuln->state);
 		fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-*s  %u:%s\n", (int)w[0], m->pkg->name,
-			(int)w[1], m->pkg->version, (int)w[2], m->vuln->id, (int)w[3],
-			severity_name(m->vuln->severity), (int)w[4], fixed, m->pkg->layer + 1,
-			short_digest(layer_digest(r, m->pkg->layer), sd));
+		        (int)w[1], m->pkg->version, (int)w[2], m->vuln->id, (int)w[3],
+		        severity_name(m->vuln->severity), (int)w[4], fixed, m->pkg->layer + 1,
+		        short_digest(layer_digest(r, m->pkg->layer), sd));
 	}
 }

@@ -11,15 +11,15 @@
 
 #include "codec.h"
 
-#define LAYER_REC_V 1
+#define LAYER_REC_V  1
 #define REPORT_REC_V 1
-#define VULN_REC_V 1
-#define FEED_REC_V 1
+#define VULN_REC_V   1
+#define FEED_REC_V   1
 
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, layers, manifests, reports, pkg_manifests, vulns, vuln_index, feed_vulns,
-		feeds, update_ops;
+	        feeds, update_ops;
 	char *path;
 };
 
@@ -85,16 +85,16 @@ int store_open(const char *path, struct store **out, struct err *e)
 		MDB_dbi *dbi;
 		unsigned flags;
 	} dbs[] = {
-		{"meta", &s->meta, 0},
-		{"layers", &s->layers, 0},
-		{"manifests", &s->manifests, 0},
-		{"reports", &s->reports, 0},
-		{"pkg_manifests", &s->pkg_manifests, MDB_DUPSORT},
-		{"vulns", &s->vulns, 0},
-		{"vuln_index", &s->vuln_index, MDB_DUPSORT},
-		{"feed_vulns", &s->feed_vulns, MDB_DUPSORT},
-		{"feeds", &s->feeds, 0},
-		{"update_ops", &s->update_ops, 0},
+	        {"meta", &s->meta, 0},
+	        {"layers", &s->layers, 0},
+	        {"manifests", &s->manifests, 0},
+	        {"reports", &s->reports, 0},
+	        {"pkg_manifests", &s->pkg_manifests, MDB_DUPSORT},
+	        {"vulns", &s->vulns, 0},
+	        {"vuln_index", &s->vuln_index, MDB_DUPSORT},
+	        {"feed_vulns", &s->feed_vulns, MDB_DUPSORT},
+	        {"feeds", &s->feeds, 0},
+	        {"update_ops", &s->update_ops, 0},
 	};
 	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
 		if ((rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE | dbs[i].flags, dbs[i].dbi)) !=
@@ -116,9 +116,10 @@ int store_open(const char *path, struct store **out, struct err *e)
 		if (have > STORE_SCHEMA_VERSION) {
 			mdb_txn_abort(txn);
 			err_set(e, -EPROTO,
-				"database %s has schema version %d; this lucid understands up to %d "
-				"(upgrade lucid)",
-				path, have, STORE_SCHEMA_VERSION);
+			        "database %s has schema version %d; this lucid understands up to "
+			        "%d "
+			        "(upgrade lucid)",
+			        path, have, STORE_SCHEMA_VERSION);
 			store_close(s);
 			return -EPROTO;
 		}
@@ -200,8 +201,8 @@ static void dec_pkg(struct dec *d, struct arena *a, struct pkg_rec *p)
 	p->layer = (uint32_t)dec_u64(d);
 }
 
-int store_get_layer(struct store *s, const char *digest, const char *scanner_set,
-		    struct arena *a, struct layer_result **out)
+int store_get_layer(struct store *s, const char *digest, const char *scanner_set, struct arena *a,
+                    struct layer_result **out)
 {
 	MDB_txn *txn;
 	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
@@ -240,7 +241,7 @@ int store_get_layer(struct store *s, const char *digest, const char *scanner_set
 }
 
 int store_put_layer(struct store *s, const char *digest, const char *scanner_set,
-		    const struct layer_result *r, struct err *e)
+                    const struct layer_result *r, struct err *e)
 {
 	struct buf b = {0};
 	enc_u64(&b, LAYER_REC_V);
@@ -300,10 +301,10 @@ int store_put_report(struct store *s, const struct index_report *r, struct err *
 			rc = mdb_put(txn, s->reports, &k, &v2, 0);
 		for (size_t i = 0; !rc && r->ns && i < r->npkgs; i++) {
 			rc = put_rev(txn, s->pkg_manifests, r->ns->name, r->pkgs[i].name,
-				     r->manifest_digest);
+			             r->manifest_digest);
 			if (!rc && r->pkgs[i].source_name)
 				rc = put_rev(txn, s->pkg_manifests, r->ns->name,
-					     r->pkgs[i].source_name, r->manifest_digest);
+				             r->pkgs[i].source_name, r->manifest_digest);
 		}
 		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
 	}
@@ -460,7 +461,7 @@ int store_feed_add(struct feed_txn *t, const struct lucid_vuln *v, struct err *e
 }
 
 static int put_feed_state(struct store *s, MDB_txn *txn, const char *feed,
-			  const struct feed_state *st)
+                          const struct feed_state *st)
 {
 	struct buf b = {0};
 	enc_feed_state(&b, st);
@@ -504,7 +505,7 @@ void store_feed_abort(struct feed_txn *t)
 }
 
 int store_feed_touch(struct store *s, const char *feed_id, const struct feed_state *st,
-		     struct err *e)
+                     struct err *e)
 {
 	MDB_txn *txn;
 	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
@@ -563,7 +564,7 @@ static struct vuln_rec *decode_vuln(const MDB_val *v, struct arena *a)
 }
 
 int store_vulns_for(struct store_reader *r, const char *ns, const char *package, struct arena *a,
-		    int (*cb)(void *user, struct vuln_rec *v), void *user)
+                    int (*cb)(void *user, struct vuln_rec *v), void *user)
 {
 	struct buf key = {0};
 	vuln_key(ns, package, &key);

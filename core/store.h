@@ -20,10 +20,10 @@ int store_open(const char *path, struct store **out, struct err *e);
 void store_close(struct store *s);
 
 /* Layer cache, keyed by layer digest; a record made by another scanner set is a miss. */
-int store_get_layer(struct store *s, const char *digest, const char *scanner_set,
-		    struct arena *a, struct layer_result **out);
+int store_get_layer(struct store *s, const char *digest, const char *scanner_set, struct arena *a,
+                    struct layer_result **out);
 int store_put_layer(struct store *s, const char *digest, const char *scanner_set,
-		    const struct layer_result *r, struct err *e);
+                    const struct layer_result *r, struct err *e);
 /* Stores the manifest's layer list, its report and the (namespace, package) reverse index. */
 int store_put_report(struct store *s, const struct index_report *r, struct err *e);
 
@@ -43,7 +43,7 @@ int store_feed_add(struct feed_txn *t, const struct lucid_vuln *v, struct err *e
 int store_feed_commit(struct feed_txn *t, struct feed_state *st, struct err *e);
 /* Only record that the feed was checked and unchanged (validators, time). */
 int store_feed_touch(struct store *s, const char *feed_id, const struct feed_state *st,
-		     struct err *e);
+                     struct err *e);
 void store_feed_abort(struct feed_txn *t);
 
 /* Reading vulnerabilities: a read snapshot. */
@@ -51,7 +51,7 @@ struct store_reader;
 int store_reader_begin(struct store *s, struct store_reader **out, struct err *e);
 /* Calls cb for every vulnerability recorded for (ns, package). */
 int store_vulns_for(struct store_reader *r, const char *ns, const char *package, struct arena *a,
-		    int (*cb)(void *user, struct vuln_rec *v), void *user);
+                    int (*cb)(void *user, struct vuln_rec *v), void *user);
 void store_reader_end(struct store_reader *r);
 
 /* Counts for `lucid db status`-like output. */

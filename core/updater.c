@@ -32,7 +32,7 @@ static int vuln_emit(void *priv, const struct lucid_vuln *in)
 }
 
 int update_one(const struct registry *reg, struct store *st, const struct component *fetcher,
-	       const char *url, bool force, int *outcome, struct err *e)
+               const char *url, bool force, int *outcome, struct err *e)
 {
 	struct arena a = {0};
 	char id[4200];
@@ -55,9 +55,9 @@ int update_one(const struct registry *reg, struct store *st, const struct compon
 		return rc;
 	}
 	struct feed_state now = {.etag = resp.etag,
-				 .last_modified = resp.last_modified,
-				 .validator = resp.validator,
-				 .updated = (int64_t)time(NULL)};
+	                         .last_modified = resp.last_modified,
+	                         .validator = resp.validator,
+	                         .updated = (int64_t)time(NULL)};
 	if (resp.status == 304 ||
 	    (!force && have_old && old.validator && strcmp(old.validator, resp.validator) == 0)) {
 		now.count = have_old ? old.count : 0;
@@ -88,7 +88,7 @@ int update_one(const struct registry *reg, struct store *st, const struct compon
 	} else {
 		rc = store_feed_commit(txn, &now, e);
 		host_logf(LUCID_LOG_INFO, "feed %s: %llu records", id,
-			  (unsigned long long)now.count);
+		          (unsigned long long)now.count);
 	}
 	ctx.host->http_release(&ctx, &resp);
 	arena_free(&a);
@@ -113,7 +113,7 @@ static int on_default_feed(void *user, const struct lucid_feed *f)
 }
 
 static void tally(struct update_result *res, int rc, int outcome, int *first, struct err *e,
-		  struct err *fe)
+                  struct err *fe)
 {
 	if (rc < 0) {
 		res->failed++;
@@ -130,7 +130,7 @@ static void tally(struct update_result *res, int rc, int outcome, int *first, st
 }
 
 int update_feeds(const struct registry *reg, struct store *st, const struct feed_source *src,
-		 size_t n, bool force, struct update_result *res, struct err *e)
+                 size_t n, bool force, struct update_result *res, struct err *e)
 {
 	memset(res, 0, sizeof *res);
 	int first = 0;
@@ -139,8 +139,9 @@ int update_feeds(const struct registry *reg, struct store *st, const struct feed
 		struct err fe = {0};
 		int outcome = 0, rc;
 		if (!c)
-			rc = err_set(&fe, -ENOENT, "no feed fetcher named '%s' (see `lucid plugins`)",
-				     src[i].fetcher);
+			rc = err_set(&fe, -ENOENT,
+			             "no feed fetcher named '%s' (see `lucid plugins`)",
+			             src[i].fetcher);
 		else
 			rc = update_one(reg, st, c, src[i].url, force, &outcome, &fe);
 		tally(res, rc, outcome, &first, e, &fe);

@@ -23,10 +23,10 @@ struct update_result {
  * remaining feeds still run. Returns 0 if every feed succeeded, else the first error code.
  */
 int update_feeds(const struct registry *reg, struct store *st, const struct feed_source *src,
-		 size_t n, bool force, struct update_result *res, struct err *e);
+                 size_t n, bool force, struct update_result *res, struct err *e);
 
 /* Parse a feed body through a fetcher into st (exposed for tests). */
 int update_one(const struct registry *reg, struct store *st, const struct component *fetcher,
-	       const char *url, bool force, int *outcome, struct err *e);
+               const char *url, bool force, int *outcome, struct err *e);
 
 #endif

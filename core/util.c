@@ -242,7 +242,7 @@ bool digest_valid(const char *d)
 
 /* Append component c (length n) to out at *len, handling "." and "..". */
 static bool push_component(char *out, size_t outsz, size_t *len, const char *c, size_t n,
-			   bool clamp)
+                           bool clamp)
 {
 	if (n == 0 || (n == 1 && c[0] == '.'))
 		return true;
@@ -266,7 +266,7 @@ static bool push_component(char *out, size_t outsz, size_t *len, const char *c, 
 }
 
 static bool path_join_components(const char *in, char *out, size_t outsz, size_t *len, bool clamp,
-				 bool allow_dotdot)
+                                 bool allow_dotdot)
 {
 	const char *p = in;
 	while (*p) {

@@ -26,7 +26,7 @@ struct arena_block;
 struct arena {
 	struct arena_block *head;
 };
-void *arena_alloc(struct arena *a, size_t n);      /* zeroed; aborts only on OOM */
+void *arena_alloc(struct arena *a, size_t n);       /* zeroed; aborts only on OOM */
 char *arena_strdup(struct arena *a, const char *s); /* NULL stays NULL */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -136,7 +136,7 @@ static const struct view_entry *view_resolve(const struct layer_view *v, const c
 }
 
 static int layer_read(const struct lucid_layer *l, const char *path, size_t max,
-		      const uint8_t **data, size_t *len)
+                      const uint8_t **data, size_t *len)
 {
 	const struct layer_view *v = l->priv;
 	const struct view_entry *x = view_resolve(v, path);
@@ -152,11 +152,11 @@ static int layer_read(const struct lucid_layer *l, const char *path, size_t max,
 static int cmp_entry_path(const void *a, const void *b)
 {
 	return strcmp((*(const struct view_entry *const *)a)->path,
-		      (*(const struct view_entry *const *)b)->path);
+	              (*(const struct view_entry *const *)b)->path);
 }
 
 static int layer_each(const struct lucid_layer *l, const char *prefix,
-		      int (*cb)(void *user, const char *path, uint64_t size), void *user)
+                      int (*cb)(void *user, const char *path, uint64_t size), void *user)
 {
 	const struct layer_view *v = l->priv;
 	const struct view_entry **sel = xcalloc(v->n ? v->n : 1, sizeof *sel);
@@ -175,10 +175,10 @@ static int layer_each(const struct lucid_layer *l, const char *prefix,
 void view_as_layer(const struct layer_view *v, const char *digest, struct lucid_layer *out)
 {
 	*out = (struct lucid_layer){.size = sizeof *out,
-				    .digest = digest,
-				    .read = layer_read,
-				    .each = layer_each,
-				    .priv = (void *)v};
+	                            .digest = digest,
+	                            .read = layer_read,
+	                            .each = layer_each,
+	                            .priv = (void *)v};
 }
 
 /* ---- the walk ---- */
@@ -215,15 +215,16 @@ static int read_entry_data(struct archive *a, size_t size, char **out, struct er
 }
 
 int walker_entry(struct layer_view *v, const struct pathset *want, struct archive *a,
-		 struct archive_entry *ae, struct err *e)
+                 struct archive_entry *ae, struct err *e)
 {
 	char path[4096];
 	const char *raw = archive_entry_pathname(ae);
 	if (++v->entries_seen > WALKER_MAX_ENTRIES * 100)
 		return err_set(e, LUCID_ELIMIT, "more than %d entries in one layer",
-			       WALKER_MAX_ENTRIES * 100);
+		               WALKER_MAX_ENTRIES * 100);
 	if (!raw || !path_normalize(raw, path, sizeof path) || !path[0])
-		return 0; /* "..", absolute escapes and empty names are ignored: nothing is written */
+		return 0; /* "..", absolute escapes and empty names are ignored: nothing is written
+		           */
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	if (str_has_prefix(base, ".wh.")) {
@@ -294,8 +295,8 @@ int walker_run(struct layer_view *v, const struct pathset *want, struct archive 
 			return 0;
 		if (r == ARCHIVE_FATAL || r == ARCHIVE_RETRY)
 			return err_set(e, LUCID_EPARSE, "%s",
-				       archive_error_string(a) ? archive_error_string(a)
-							       : "unreadable archive");
+			               archive_error_string(a) ? archive_error_string(a)
+			                                       : "unreadable archive");
 		/* ARCHIVE_WARN: the header was read; carry on */
 		int rc = walker_entry(v, want, a, ae, e);
 		if (rc < 0)

@@ -16,7 +16,7 @@
 #define WALKER_DEFAULT_FILE_CAP (64u * 1024 * 1024)
 /* All kept files of one layer together may not exceed this many times the per-file cap. */
 #define WALKER_TOTAL_CAP_FACTOR 4
-#define WALKER_MAX_ENTRIES 100000
+#define WALKER_MAX_ENTRIES      100000
 
 /* Paths to keep: exact paths and directory prefixes ("dir/"). */
 struct pathset {
@@ -63,7 +63,7 @@ void view_as_layer(const struct layer_view *v, const char *digest, struct lucid_
  * Returns 0 or < 0 (archive error, limit) with e set.
  */
 int walker_entry(struct layer_view *v, const struct pathset *want, struct archive *a,
-		 struct archive_entry *ae, struct err *e);
+                 struct archive_entry *ae, struct err *e);
 /* Walk every entry of an opened archive into v. */
 int walker_run(struct layer_view *v, const struct pathset *want, struct archive *a, struct err *e);
 /* Configure a reader for layer tarballs (tar or empty; any compression libarchive knows). */

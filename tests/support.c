@@ -33,8 +33,7 @@ const char *shared_path(const char *rel)
 {
 	char *buf = next_buf();
 	const char *root = getenv("LUCID_SHARED");
-	snprintf(buf, 4096, "%s/%s", root && *root ? root : LUCID_SOURCE_ROOT "/../shared",
-		 rel);
+	snprintf(buf, 4096, "%s/%s", root && *root ? root : LUCID_SOURCE_ROOT "/../shared", rel);
 	return access(buf, R_OK) == 0 ? buf : NULL;
 }
 

@@ -10,7 +10,7 @@
 #define FEED_MAX (1024ull * 1024 * 1024)
 
 static int debian_feeds(void *self, const struct lucid_ctx *ctx,
-			int (*cb)(void *user, const struct lucid_feed *feed), void *user)
+                        int (*cb)(void *user, const struct lucid_feed *feed), void *user)
 {
 	(void)self;
 	(void)ctx;
@@ -18,9 +18,8 @@ static int debian_feeds(void *self, const struct lucid_ctx *ctx,
 	return cb(user, &f);
 }
 
-static int debian_feed_parse(void *self, const struct lucid_ctx *ctx,
-			     const struct lucid_feed *feed, const struct lucid_reader *body,
-			     const struct lucid_vuln_sink *out)
+static int debian_feed_parse(void *self, const struct lucid_ctx *ctx, const struct lucid_feed *feed,
+                             const struct lucid_reader *body, const struct lucid_vuln_sink *out)
 {
 	(void)self;
 	(void)feed;
@@ -60,27 +59,27 @@ static int debian_feed_parse(void *self, const struct lucid_ctx *ctx,
 		lucid_set_error(ctx, "%s", err);
 	else if (rc == 0)
 		lucid_log(ctx, LUCID_LOG_INFO,
-			  "%zu records, %zu advisories, %zu not-affected, %zu for unknown releases",
-			  st.records, st.advisories, st.not_affected, st.unknown_release);
+		          "%zu records, %zu advisories, %zu not-affected, %zu for unknown releases",
+		          st.records, st.advisories, st.not_affected, st.unknown_release);
 	return rc;
 }
 
 static const struct lucid_fetcher_ops debian_fetcher_ops = {
-	.size = sizeof(struct lucid_fetcher_ops),
-	.feeds = debian_feeds,
-	.parse = debian_feed_parse,
+        .size = sizeof(struct lucid_fetcher_ops),
+        .feeds = debian_feeds,
+        .parse = debian_feed_parse,
 };
 
 static const struct lucid_component debian_fetcher = {
-	.size = sizeof(struct lucid_component),
-	.kind = LUCID_KIND_FETCHER,
-	.name = "debian",
-	.version = "1",
-	.ops = &debian_fetcher_ops,
+        .size = sizeof(struct lucid_component),
+        .kind = LUCID_KIND_FETCHER,
+        .name = "debian",
+        .version = "1",
+        .ops = &debian_fetcher_ops,
 };
 
 static const struct lucid_component *const debian_components[] = {&debian_fetcher, NULL};
 
 LUCID_PLUGIN_DEFINE(debian, .version = "1.0.0",
-		    .description = "Debian security tracker JSON and DSA/DLA lists",
-		    .license = "Apache-2.0", .components = debian_components)
+                    .description = "Debian security tracker JSON and DSA/DLA lists",
+                    .license = "Apache-2.0", .components = debian_components)

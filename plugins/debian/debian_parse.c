@@ -10,9 +10,9 @@
 
 #include "../common/debian_releases.h"
 
-#define TRACKER "https://security-tracker.debian.org/tracker/"
+#define TRACKER        "https://security-tracker.debian.org/tracker/"
 #define MAX_JSON_DEPTH 64
-#define MAX_LINE 65536
+#define MAX_LINE       65536
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -103,7 +103,7 @@ struct jctx {
 };
 
 static int emit_release(struct jctx *j, const char *pkg, const char *cve, const char *desc,
-			const char *codename, json_t *rel)
+                        const char *codename, json_t *rel)
 {
 	char nsbuf[64];
 	const char *ns = namespace_of(codename, strlen(codename), nsbuf, sizeof nsbuf);
@@ -129,8 +129,8 @@ static int emit_release(struct jctx *j, const char *pkg, const char *cve, const 
 		v.state = LUCID_STATE_UNDETERMINED;
 	} else if (status && !strcmp(status, "open")) {
 		v.state = urgency && !strcmp(urgency, "end-of-life") ? LUCID_STATE_END_OF_LIFE
-			  : nodsa && !strcmp(nodsa, "ignored")	    ? LUCID_STATE_WONT_FIX
-								    : LUCID_STATE_UNFIXED;
+		          : nodsa && !strcmp(nodsa, "ignored")       ? LUCID_STATE_WONT_FIX
+		                                                     : LUCID_STATE_UNFIXED;
 	} else {
 		return 0; /* a status this parser does not know says nothing it can use */
 	}
@@ -154,8 +154,7 @@ static int parse_package(struct jctx *j, const char *pkg, json_t *cves, char *er
 		return fail(err, errlen, "tracker JSON: package %s: expected an object", pkg);
 	const char *cve;
 	json_t *entry;
-	json_object_foreach(cves, cve, entry)
-	{
+	json_object_foreach (cves, cve, entry) {
 		if (!json_is_object(entry))
 			continue;
 		const char *desc = json_string_value(json_object_get(entry, "description"));
@@ -164,8 +163,7 @@ static int parse_package(struct jctx *j, const char *pkg, json_t *cves, char *er
 			continue; /* e.g. "releases": [] for packages no release ships */
 		const char *codename;
 		json_t *rel;
-		json_object_foreach(releases, codename, rel)
-		{
+		json_object_foreach (releases, codename, rel) {
 			if (!json_is_object(rel))
 				continue;
 			int rc = emit_release(j, pkg, cve, desc, codename, rel);
@@ -184,23 +182,24 @@ static int parse_json(const char *data, size_t len, struct jctx *j, char *err, s
 		return fail(err, errlen, "tracker JSON: expected an object");
 	p = skip_ws(p + 1, end);
 	if (p < end && *p == '}')
-		return skip_ws(p + 1, end) == end ? 0
-						  : fail(err, errlen, "tracker JSON: trailing data");
+		return skip_ws(p + 1, end) == end
+		               ? 0
+		               : fail(err, errlen, "tracker JSON: trailing data");
 	for (;;) {
 		size_t kn = value_extent(p, end);
 		if (!kn || *p != '"')
 			return fail(err, errlen, "tracker JSON: truncated or malformed at byte %zu",
-				    (size_t)(p - data));
+			            (size_t)(p - data));
 		const char *key = p;
 		p = skip_ws(p + kn, end);
 		if (p >= end || *p != ':')
 			return fail(err, errlen, "tracker JSON: expected ':' at byte %zu",
-				    (size_t)(p - data));
+			            (size_t)(p - data));
 		p = skip_ws(p + 1, end);
 		size_t vn = value_extent(p, end);
 		if (!vn)
 			return fail(err, errlen, "tracker JSON: truncated or malformed at byte %zu",
-				    (size_t)(p - data));
+			            (size_t)(p - data));
 		/* decode this one member: {"key": value} */
 		size_t chunk = (size_t)(p + vn - key);
 		json_error_t je;
@@ -215,11 +214,12 @@ static int parse_json(const char *data, size_t len, struct jctx *j, char *err, s
 		free(buf);
 		if (!obj)
 			return fail(err, errlen, "tracker JSON: near byte %zu: %s",
-				    (size_t)(key - data), je.text);
+			            (size_t)(key - data), je.text);
 		const char *pkg;
 		json_t *cves;
 		int rc = 0;
-		json_object_foreach(obj, pkg, cves) rc = parse_package(j, pkg, cves, err, errlen);
+		json_object_foreach (obj, pkg, cves)
+			rc = parse_package(j, pkg, cves, err, errlen);
 		json_decref(obj);
 		if (rc)
 			return rc;
@@ -230,11 +230,12 @@ static int parse_json(const char *data, size_t len, struct jctx *j, char *err, s
 		}
 		if (p < end && *p == '}') {
 			if (skip_ws(p + 1, end) != end)
-				return fail(err, errlen, "tracker JSON: trailing data after the object");
+				return fail(err, errlen,
+				            "tracker JSON: trailing data after the object");
 			return 0;
 		}
 		return fail(err, errlen, "tracker JSON: truncated or malformed at byte %zu",
-			    (size_t)(p - data));
+		            (size_t)(p - data));
 	}
 }
 
@@ -313,7 +314,7 @@ static void parse_cves(const char *p, const char *end, struct advisory *a)
 }
 
 static int emit_list_entry(struct jctx *j, const struct advisory *a, const char *ns,
-			   const char *pkg, const char *fixed, int state, const char *urgency)
+                           const char *pkg, const char *fixed, int state, const char *urgency)
 {
 	char links[256];
 	size_t n = a->ncves ? a->ncves : 1;
@@ -346,7 +347,7 @@ static int emit_list_entry(struct jctx *j, const struct advisory *a, const char 
 
 /* "\t[codename] - package version (notes)" or "... <state> (reason)" */
 static int parse_release_line(struct jctx *j, const struct advisory *a, const char *p,
-			      const char *end, size_t lineno, char *err, size_t errlen)
+                              const char *end, size_t lineno, char *err, size_t errlen)
 {
 	const char *close = memchr(p, ']', (size_t)(end - p));
 	if (!close)
@@ -380,7 +381,7 @@ static int parse_release_line(struct jctx *j, const struct advisory *a, const ch
 	}
 	if (nt < 2)
 		return fail(err, errlen, "advisory list line %zu: expected a package and a version",
-			    lineno);
+		            lineno);
 	char nsbuf[64];
 	const char *ns = namespace_of(codename, cn, nsbuf, sizeof nsbuf);
 	if (!ns) {
@@ -409,14 +410,14 @@ static int parse_release_line(struct jctx *j, const struct advisory *a, const ch
 			j->st->not_affected++;
 			return 0;
 		}
-		int state = !strcmp(ver, "<unfixed>")	    ? LUCID_STATE_UNFIXED
-			    : !strcmp(ver, "<end-of-life>") ? LUCID_STATE_END_OF_LIFE
-			    : !strcmp(ver, "<ignored>")	    ? LUCID_STATE_WONT_FIX
-			    : !strcmp(ver, "<postponed>")   ? LUCID_STATE_UNFIXED
-							    : -1;
+		int state = !strcmp(ver, "<unfixed>")       ? LUCID_STATE_UNFIXED
+		            : !strcmp(ver, "<end-of-life>") ? LUCID_STATE_END_OF_LIFE
+		            : !strcmp(ver, "<ignored>")     ? LUCID_STATE_WONT_FIX
+		            : !strcmp(ver, "<postponed>")   ? LUCID_STATE_UNFIXED
+		                                            : -1;
 		if (state < 0)
 			return fail(err, errlen, "advisory list line %zu: unknown state %s", lineno,
-				    ver);
+			            ver);
 		return emit_list_entry(j, a, ns, pkg, NULL, state, urgency[0] ? urgency : NULL);
 	}
 	return emit_list_entry(j, a, ns, pkg, ver, LUCID_STATE_FIXED, urgency[0] ? urgency : NULL);
@@ -436,7 +437,7 @@ static int parse_list(const char *data, size_t len, struct jctx *j, char *err, s
 		lineno++;
 		if ((size_t)(eol - p) > MAX_LINE)
 			return fail(err, errlen, "advisory list line %zu: longer than %d bytes",
-				    lineno, MAX_LINE);
+			            lineno, MAX_LINE);
 		const char *q = p;
 		while (q < eol && (*q == ' ' || *q == '\t'))
 			q++;
@@ -446,13 +447,13 @@ static int parse_list(const char *data, size_t len, struct jctx *j, char *err, s
 		} else if (!indented) {
 			if (!parse_header(p, (size_t)(eol - p), &a))
 				return fail(err, errlen,
-					    "advisory list line %zu: not a DSA/DLA header: %.60s",
-					    lineno, p);
+				            "advisory list line %zu: not a DSA/DLA header: %.60s",
+				            lineno, p);
 			in_adv = true;
 			j->st->advisories++;
 		} else if (!in_adv) {
-			return fail(err, errlen, "advisory list line %zu: entry before any advisory",
-				    lineno);
+			return fail(err, errlen,
+			            "advisory list line %zu: entry before any advisory", lineno);
 		} else if (*q == '{') {
 			parse_cves(q, eol, &a);
 		} else if (*q == '[') {
@@ -469,7 +470,7 @@ static int parse_list(const char *data, size_t len, struct jctx *j, char *err, s
 }
 
 int debian_parse(const char *data, size_t len, int (*emit)(void *user, const struct lucid_vuln *v),
-		 void *user, struct debian_stats *stats, char *err, size_t errlen)
+                 void *user, struct debian_stats *stats, char *err, size_t errlen)
 {
 	struct debian_stats local = {0};
 	struct jctx j = {emit, user, stats ? stats : &local};
@@ -482,5 +483,5 @@ int debian_parse(const char *data, size_t len, int (*emit)(void *user, const str
 	if (p < data + len && *p == '[')
 		return parse_list(data, len, &j, err, errlen);
 	return fail(err, errlen,
-		    "not a Debian security feed (neither the tracker JSON nor a DSA/DLA list)");
+	            "not a Debian security feed (neither the tracker JSON nor a DSA/DLA list)");
 }

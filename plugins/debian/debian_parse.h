@@ -22,7 +22,7 @@ struct debian_stats {
  * Returns 0, LUCID_EPARSE (err describes where) or emit's first error.
  */
 int debian_parse(const char *data, size_t len, int (*emit)(void *user, const struct lucid_vuln *v),
-		 void *user, struct debian_stats *stats, char *err, size_t errlen);
+                 void *user, struct debian_stats *stats, char *err, size_t errlen);
 
 /* Map a Debian urgency ("low**", "unimportant", ...) to enum lucid_severity. */
 int debian_severity(const char *urgency);

@@ -4,8 +4,8 @@
  * docker save keeps no registry manifest, so the image ID (config digest) stands for it.
  */
 #include <jansson.h>
-#include <stdbool.h>
 #include <lucid/lucid-sdk.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +17,7 @@ static int da_probe(void *self, const struct lucid_ctx *ctx, const struct lucid_
 }
 
 static json_t *load_json(const struct lucid_ctx *ctx, const struct lucid_image *img,
-			 const char *path, const char *digest, int *rc)
+                         const char *path, const char *digest, int *rc)
 {
 	const uint8_t *data;
 	size_t len;
@@ -65,7 +65,7 @@ static bool tag_matches(const char *tag, const char *ref)
 }
 
 static int da_resolve(void *self, const struct lucid_ctx *ctx, const struct lucid_image *img,
-		      const struct lucid_image_request *req, const struct lucid_manifest_sink *out)
+                      const struct lucid_image_request *req, const struct lucid_manifest_sink *out)
 {
 	(void)self;
 	int rc;
@@ -81,14 +81,14 @@ static int da_resolve(void *self, const struct lucid_ctx *ctx, const struct luci
 	if (req->ref) {
 		size_t i;
 		json_t *e;
-		json_array_foreach(man, i, e)
-		{
+		json_array_foreach (man, i, e) {
 			json_t *tags = json_object_get(e, "RepoTags");
 			size_t k;
 			json_t *t;
-			json_array_foreach(tags, k, t) if (json_is_string(t) &&
-							   tag_matches(json_string_value(t),
-								       req->ref)) entry = e;
+			json_array_foreach (tags, k, t)
+				if (json_is_string(t) &&
+				    tag_matches(json_string_value(t), req->ref))
+					entry = e;
 			if (entry)
 				break;
 		}
@@ -103,15 +103,14 @@ static int da_resolve(void *self, const struct lucid_ctx *ctx, const struct luci
 		char list[800] = "";
 		size_t i;
 		json_t *e;
-		json_array_foreach(man, i, e)
-		{
+		json_array_foreach (man, i, e) {
 			json_t *t = json_array_get(json_object_get(e, "RepoTags"), 0);
 			size_t used = strlen(list);
 			snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "",
-				 json_is_string(t) ? json_string_value(t) : "(untagged)");
+			         json_is_string(t) ? json_string_value(t) : "(untagged)");
 		}
 		lucid_set_error(ctx, "the archive holds %zu images; name one as PATH:TAG (%s)",
-				json_array_size(man), list);
+		                json_array_size(man), list);
 		rc = LUCID_NOT_FOUND;
 		goto out;
 	}
@@ -125,7 +124,7 @@ static int da_resolve(void *self, const struct lucid_ctx *ctx, const struct luci
 	char config_digest[72];
 	if (digest_from_name(config_path, config_digest) < 0) {
 		lucid_set_error(ctx, "manifest.json: config %s is not named by its digest",
-				config_path);
+		                config_path);
 		rc = LUCID_EPARSE;
 		goto out;
 	}
@@ -134,8 +133,8 @@ static int da_resolve(void *self, const struct lucid_ctx *ctx, const struct luci
 		goto out;
 	json_t *diff_ids = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
 	if (!json_is_array(diff_ids) || json_array_size(diff_ids) != json_array_size(layers)) {
-		lucid_set_error(ctx, "%s: rootfs.diff_ids does not match the %zu layers", config_path,
-				json_array_size(layers));
+		lucid_set_error(ctx, "%s: rootfs.diff_ids does not match the %zu layers",
+		                config_path, json_array_size(layers));
 		rc = LUCID_EPARSE;
 		json_decref(config);
 		goto out;
@@ -155,8 +154,7 @@ static int da_resolve(void *self, const struct lucid_ctx *ctx, const struct luci
 	rc = out->manifest(out->priv, &m);
 	size_t i;
 	json_t *l;
-	json_array_foreach(layers, i, l)
-	{
+	json_array_foreach (layers, i, l) {
 		if (rc < 0)
 			break;
 		const char *member = json_string_value(l);
@@ -170,7 +168,8 @@ static int da_resolve(void *self, const struct lucid_ctx *ctx, const struct luci
 		char blob[72];
 		layer.member = member;
 		layer.diff_id = diff_id;
-		if (strncmp(member, "blobs/sha256/", 13) == 0 && digest_from_name(member, blob) == 0) {
+		if (strncmp(member, "blobs/sha256/", 13) == 0 &&
+		    digest_from_name(member, blob) == 0) {
 			layer.digest = blob;
 			layer.digest_of = LUCID_DIGEST_OF_BLOB;
 		} else {
@@ -186,21 +185,21 @@ out:
 }
 
 static const struct lucid_format_ops da_ops = {
-	.size = sizeof(struct lucid_format_ops),
-	.probe = da_probe,
-	.resolve = da_resolve,
+        .size = sizeof(struct lucid_format_ops),
+        .probe = da_probe,
+        .resolve = da_resolve,
 };
 
 static const struct lucid_component da_format = {
-	.size = sizeof(struct lucid_component),
-	.kind = LUCID_KIND_FORMAT,
-	.name = "docker-archive",
-	.version = "1",
-	.ops = &da_ops,
+        .size = sizeof(struct lucid_component),
+        .kind = LUCID_KIND_FORMAT,
+        .name = "docker-archive",
+        .version = "1",
+        .ops = &da_ops,
 };
 
 static const struct lucid_component *const da_components[] = {&da_format, NULL};
 
 LUCID_PLUGIN_DEFINE(docker_archive, .version = "1.0.0",
-		    .description = "docker save archives (manifest.json)", .license = "Apache-2.0",
-		    .components = da_components)
+                    .description = "docker save archives (manifest.json)", .license = "Apache-2.0",
+                    .components = da_components)

@@ -9,7 +9,7 @@
 #include "dpkg_version.h"
 
 #define STATUS_PATH "var/lib/dpkg/status"
-#define STATUS_D "var/lib/dpkg/status.d/"
+#define STATUS_D    "var/lib/dpkg/status.d/"
 
 static const char *const dpkg_paths[] = {STATUS_PATH, STATUS_D, NULL};
 
@@ -33,9 +33,8 @@ static int emit_pkg(void *user, const struct dpkg_pkg *p)
 	return ec->out->emit(ec->out->priv, &pkg);
 }
 
-static int list_one(const struct lucid_ctx *ctx, const struct lucid_layer *layer,
-		    const char *path, bool status_optional, const struct lucid_package_sink *out,
-		    bool *found)
+static int list_one(const struct lucid_ctx *ctx, const struct lucid_layer *layer, const char *path,
+                    bool status_optional, const struct lucid_package_sink *out, bool *found)
 {
 	const uint8_t *data;
 	size_t len;
@@ -63,8 +62,8 @@ static int list_one(const struct lucid_ctx *ctx, const struct lucid_layer *layer
 		return rc;
 	if (st.skipped_no_version || st.skipped_bad_version)
 		lucid_log(ctx, LUCID_LOG_WARN,
-			  "%s: skipped %zu entries without a version and %zu with an invalid one",
-			  path, st.skipped_no_version, st.skipped_bad_version);
+		          "%s: skipped %zu entries without a version and %zu with an invalid one",
+		          path, st.skipped_no_version, st.skipped_bad_version);
 	*found = true;
 	return 0;
 }
@@ -91,7 +90,7 @@ static int on_status_d(void *user, const char *path, uint64_t size)
 }
 
 static int dpkg_list(void *self, const struct lucid_ctx *ctx, const struct lucid_layer *layer,
-		     const struct lucid_package_sink *out)
+                     const struct lucid_package_sink *out)
 {
 	(void)self;
 	bool found = false;
@@ -118,37 +117,37 @@ static int dpkg_compare(void *self, const char *a, const char *b, int *cmp)
 }
 
 static const struct lucid_lister_ops dpkg_lister_ops = {
-	.size = sizeof(struct lucid_lister_ops),
-	.required_paths = dpkg_paths,
-	.list = dpkg_list,
+        .size = sizeof(struct lucid_lister_ops),
+        .required_paths = dpkg_paths,
+        .list = dpkg_list,
 };
 
 static const struct lucid_comparator_ops dpkg_comparator_ops = {
-	.size = sizeof(struct lucid_comparator_ops),
-	.version_format = "dpkg",
-	.validate = dpkg_validate,
-	.compare = dpkg_compare,
+        .size = sizeof(struct lucid_comparator_ops),
+        .version_format = "dpkg",
+        .validate = dpkg_validate,
+        .compare = dpkg_compare,
 };
 
 static const struct lucid_component dpkg_lister = {
-	.size = sizeof(struct lucid_component),
-	.kind = LUCID_KIND_LISTER,
-	.name = "dpkg",
-	.version = "1",
-	.ops = &dpkg_lister_ops,
+        .size = sizeof(struct lucid_component),
+        .kind = LUCID_KIND_LISTER,
+        .name = "dpkg",
+        .version = "1",
+        .ops = &dpkg_lister_ops,
 };
 
 static const struct lucid_component dpkg_comparator = {
-	.size = sizeof(struct lucid_component),
-	.kind = LUCID_KIND_COMPARATOR,
-	.name = "dpkg",
-	.version = "1",
-	.ops = &dpkg_comparator_ops,
+        .size = sizeof(struct lucid_component),
+        .kind = LUCID_KIND_COMPARATOR,
+        .name = "dpkg",
+        .version = "1",
+        .ops = &dpkg_comparator_ops,
 };
 
 static const struct lucid_component *const dpkg_components[] = {&dpkg_lister, &dpkg_comparator,
-								 NULL};
+                                                                NULL};
 
 LUCID_PLUGIN_DEFINE(dpkg, .version = "1.0.0",
-		    .description = "dpkg status database lister and Debian version comparator",
-		    .license = "Apache-2.0", .components = dpkg_components)
+                    .description = "dpkg status database lister and Debian version comparator",
+                    .license = "Apache-2.0", .components = dpkg_components)

@@ -9,7 +9,7 @@
 
 struct para {
 	char name[FIELD_MAX], version[FIELD_MAX], arch[FIELD_MAX], source[FIELD_MAX],
-		status[FIELD_MAX];
+	        status[FIELD_MAX];
 	bool has_name, has_version, has_arch, has_source, has_status;
 };
 
@@ -57,8 +57,8 @@ static bool field_is(const char *line, size_t keylen, const char *key)
 }
 
 static int finish(struct para *p, bool status_optional,
-		  int (*cb)(void *user, const struct dpkg_pkg *pkg), void *user,
-		  struct dpkg_stats *st, bool *any)
+                  int (*cb)(void *user, const struct dpkg_pkg *pkg), void *user,
+                  struct dpkg_stats *st, bool *any)
 {
 	if (!p->has_name)
 		return 0;
@@ -77,9 +77,9 @@ static int finish(struct para *p, bool status_optional,
 		return 0;
 	}
 	struct dpkg_pkg pkg = {.name = p->name,
-			       .version = p->version,
-			       .arch = p->has_arch ? p->arch : NULL,
-			       .status = p->has_status ? p->status : NULL};
+	                       .version = p->version,
+	                       .arch = p->has_arch ? p->arch : NULL,
+	                       .status = p->has_status ? p->status : NULL};
 	char srcname[FIELD_MAX], srcver[FIELD_MAX];
 	if (p->has_source && p->source[0]) {
 		/* "name" or "name (version)" */
@@ -119,8 +119,8 @@ static bool looks_like_vcpkg(const char *data, size_t len)
 }
 
 int dpkg_parse_status(const char *data, size_t len, bool status_optional,
-		      int (*cb)(void *user, const struct dpkg_pkg *pkg), void *user,
-		      struct dpkg_stats *stats)
+                      int (*cb)(void *user, const struct dpkg_pkg *pkg), void *user,
+                      struct dpkg_stats *stats)
 {
 	struct dpkg_stats local = {0};
 	struct dpkg_stats *st = stats ? stats : &local;

@@ -27,8 +27,8 @@ struct dpkg_stats {
  * Package paragraphs at all); LUCID_EPARSE for binary data; or cb's first non-zero result.
  */
 int dpkg_parse_status(const char *data, size_t len, bool status_optional,
-		      int (*cb)(void *user, const struct dpkg_pkg *pkg), void *user,
-		      struct dpkg_stats *stats);
+                      int (*cb)(void *user, const struct dpkg_pkg *pkg), void *user,
+                      struct dpkg_stats *stats);
 
 /* True when a Status field value says the package is installed ("install ok installed"). */
 bool dpkg_status_installed(const char *status);

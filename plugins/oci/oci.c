@@ -4,12 +4,12 @@
  * are selected by their org.opencontainers.image.ref.name annotation; image indexes by platform.
  */
 #include <jansson.h>
-#include <stdbool.h>
 #include <lucid/lucid-sdk.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#define REF_NAME "org.opencontainers.image.ref.name"
+#define REF_NAME        "org.opencontainers.image.ref.name"
 #define MAX_INDEX_DEPTH 4
 
 static int oci_probe(void *self, const struct lucid_ctx *ctx, const struct lucid_image *img)
@@ -17,19 +17,19 @@ static int oci_probe(void *self, const struct lucid_ctx *ctx, const struct lucid
 	(void)self;
 	(void)ctx;
 	return img->stat(img, "oci-layout", NULL) == 0 && img->stat(img, "index.json", NULL) == 0
-		       ? 0
-		       : LUCID_NOT_FOUND;
+	               ? 0
+	               : LUCID_NOT_FOUND;
 }
 
 static json_t *load_json(const struct lucid_ctx *ctx, const struct lucid_image *img,
-			 const char *path, const char *digest, int *rc)
+                         const char *path, const char *digest, int *rc)
 {
 	const uint8_t *data;
 	size_t len;
 	*rc = img->read(img, path, digest, 0, &data, &len);
 	if (*rc == LUCID_NOT_FOUND) {
-		lucid_set_error(ctx, "%s%s%s is missing from the layout", path, digest ? " for " : "",
-				digest ? digest : "");
+		lucid_set_error(ctx, "%s%s%s is missing from the layout", path,
+		                digest ? " for " : "", digest ? digest : "");
 		*rc = LUCID_EPARSE;
 		return NULL;
 	}
@@ -61,7 +61,7 @@ static int blob_path(const struct lucid_ctx *ctx, const char *digest, char *out,
 	if (!digest || strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 71 ||
 	    strspn(digest + 7, "0123456789abcdef") != 64) {
 		lucid_set_error(ctx, "unsupported or malformed digest '%s'",
-				digest ? digest : "(none)");
+		                digest ? digest : "(none)");
 		return LUCID_EPARSE;
 	}
 	snprintf(out, n, "blobs/sha256/%s", digest + 7);
@@ -72,7 +72,8 @@ static bool is_index(const char *media_type)
 {
 	return media_type &&
 	       (strcmp(media_type, "application/vnd.oci.image.index.v1+json") == 0 ||
-		strcmp(media_type, "application/vnd.docker.distribution.manifest.list.v2+json") == 0);
+	        strcmp(media_type, "application/vnd.docker.distribution.manifest.list.v2+json") ==
+	                0);
 }
 
 /* "os/arch[/variant]" of a descriptor's platform. */
@@ -83,7 +84,7 @@ static void platform_of(json_t *desc, char *out, size_t n)
 	const char *arch = json_string_value(json_object_get(p, "architecture"));
 	const char *var = json_string_value(json_object_get(p, "variant"));
 	snprintf(out, n, "%s/%s%s%s", os ? os : "?", arch ? arch : "?", var ? "/" : "",
-		 var ? var : "");
+	         var ? var : "");
 }
 
 static bool platform_matches(json_t *desc, const char *want)
@@ -98,13 +99,13 @@ static bool platform_matches(json_t *desc, const char *want)
 }
 
 static int resolve_manifest(const struct lucid_ctx *ctx, const struct lucid_image *img,
-			    const char *digest, const char *ref, const char *platform,
-			    const struct lucid_manifest_sink *out);
+                            const char *digest, const char *ref, const char *platform,
+                            const struct lucid_manifest_sink *out);
 
 /* Pick the manifest for platform from an image index. */
 static int from_index(const struct lucid_ctx *ctx, const struct lucid_image *img, json_t *index,
-		      const char *ref, const char *platform, int depth,
-		      const struct lucid_manifest_sink *out)
+                      const char *ref, const char *platform, int depth,
+                      const struct lucid_manifest_sink *out)
 {
 	json_t *ms = json_object_get(index, "manifests");
 	if (!json_is_array(ms) || json_array_size(ms) == 0) {
@@ -113,8 +114,7 @@ static int from_index(const struct lucid_ctx *ctx, const struct lucid_image *img
 	}
 	size_t i;
 	json_t *d;
-	json_array_foreach(ms, i, d)
-	{
+	json_array_foreach (ms, i, d) {
 		if (!platform_matches(d, platform))
 			continue;
 		const char *mt = json_string_value(json_object_get(d, "mediaType"));
@@ -138,8 +138,7 @@ static int from_index(const struct lucid_ctx *ctx, const struct lucid_image *img
 		return resolve_manifest(ctx, img, digest, ref, platform, out);
 	}
 	char list[600] = "";
-	json_array_foreach(ms, i, d)
-	{
+	json_array_foreach (ms, i, d) {
 		char p[128];
 		platform_of(d, p, sizeof p);
 		size_t used = strlen(list);
@@ -150,8 +149,8 @@ static int from_index(const struct lucid_ctx *ctx, const struct lucid_image *img
 }
 
 static int resolve_manifest(const struct lucid_ctx *ctx, const struct lucid_image *img,
-			    const char *digest, const char *ref, const char *platform,
-			    const struct lucid_manifest_sink *out)
+                            const char *digest, const char *ref, const char *platform,
+                            const struct lucid_manifest_sink *out)
 {
 	char path[128];
 	int rc = blob_path(ctx, digest, path, sizeof path);
@@ -168,7 +167,7 @@ static int resolve_manifest(const struct lucid_ctx *ctx, const struct lucid_imag
 	}
 	json_t *layers = json_object_get(man, "layers");
 	const char *config_digest =
-		json_string_value(json_object_get(json_object_get(man, "config"), "digest"));
+	        json_string_value(json_object_get(json_object_get(man, "config"), "digest"));
 	if (!json_is_array(layers) || !config_digest) {
 		lucid_set_error(ctx, "manifest %s has no config or layers", digest);
 		json_decref(man);
@@ -195,8 +194,7 @@ static int resolve_manifest(const struct lucid_ctx *ctx, const struct lucid_imag
 	rc = out->manifest(out->priv, &m);
 	size_t i;
 	json_t *l;
-	json_array_foreach(layers, i, l)
-	{
+	json_array_foreach (layers, i, l) {
 		if (rc < 0)
 			break;
 		const char *ld = json_string_value(json_object_get(l, "digest"));
@@ -205,8 +203,8 @@ static int resolve_manifest(const struct lucid_ctx *ctx, const struct lucid_imag
 		if ((rc = blob_path(ctx, ld, lpath, sizeof lpath)) < 0)
 			break;
 		if (lmt && strstr(lmt, "nondistributable") && img->stat(img, lpath, NULL) != 0) {
-			lucid_log(ctx, LUCID_LOG_WARN, "skipping foreign layer %s (not in the layout)",
-				  ld);
+			lucid_log(ctx, LUCID_LOG_WARN,
+			          "skipping foreign layer %s (not in the layout)", ld);
 			continue;
 		}
 		struct lucid_image_layer layer = LUCID_RECORD_INIT(lucid_image_layer);
@@ -223,7 +221,7 @@ static int resolve_manifest(const struct lucid_ctx *ctx, const struct lucid_imag
 }
 
 static int oci_resolve(void *self, const struct lucid_ctx *ctx, const struct lucid_image *img,
-		       const struct lucid_image_request *req, const struct lucid_manifest_sink *out)
+                       const struct lucid_image_request *req, const struct lucid_manifest_sink *out)
 {
 	(void)self;
 	int rc;
@@ -233,7 +231,7 @@ static int oci_resolve(void *self, const struct lucid_ctx *ctx, const struct luc
 	const char *ver = json_string_value(json_object_get(layout, "imageLayoutVersion"));
 	if (!ver || strncmp(ver, "1.", 2) != 0) {
 		lucid_set_error(ctx, "oci-layout: unsupported imageLayoutVersion '%s'",
-				ver ? ver : "(none)");
+		                ver ? ver : "(none)");
 		json_decref(layout);
 		return LUCID_EPARSE;
 	}
@@ -252,10 +250,9 @@ static int oci_resolve(void *self, const struct lucid_ctx *ctx, const struct luc
 	size_t i;
 	json_t *d;
 	if (req->ref) {
-		json_array_foreach(ms, i, d)
-		{
+		json_array_foreach (ms, i, d) {
 			const char *name = json_string_value(
-				json_object_get(json_object_get(d, "annotations"), REF_NAME));
+			        json_object_get(json_object_get(d, "annotations"), REF_NAME));
 			if (name && strcmp(name, req->ref) == 0) {
 				pick = d;
 				break;
@@ -266,8 +263,9 @@ static int oci_resolve(void *self, const struct lucid_ctx *ctx, const struct luc
 	} else {
 		/* several entries without a ref: fine only if they are one image's platforms */
 		bool named = false;
-		json_array_foreach(ms, i, d) named |= json_object_get(json_object_get(d, "annotations"),
-								       REF_NAME) != NULL;
+		json_array_foreach (ms, i, d)
+			named |= json_object_get(json_object_get(d, "annotations"), REF_NAME) !=
+			         NULL;
 		if (!named) {
 			rc = from_index(ctx, img, index, NULL, platform, 0, out);
 			json_decref(index);
@@ -276,27 +274,27 @@ static int oci_resolve(void *self, const struct lucid_ctx *ctx, const struct luc
 	}
 	if (!pick) {
 		char list[800] = "";
-		json_array_foreach(ms, i, d)
-		{
+		json_array_foreach (ms, i, d) {
 			const char *name = json_string_value(
-				json_object_get(json_object_get(d, "annotations"), REF_NAME));
+			        json_object_get(json_object_get(d, "annotations"), REF_NAME));
 			size_t used = strlen(list);
 			snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "",
-				 name ? name : "(unnamed)");
+			         name ? name : "(unnamed)");
 		}
 		if (req->ref)
-			lucid_set_error(ctx, "no image named '%s' in the layout; refs: %s", req->ref,
-					list);
+			lucid_set_error(ctx, "no image named '%s' in the layout; refs: %s",
+			                req->ref, list);
 		else
-			lucid_set_error(ctx, "the layout holds %zu images; name one as PATH:REF (%s)",
-					json_array_size(ms), list);
+			lucid_set_error(ctx,
+			                "the layout holds %zu images; name one as PATH:REF (%s)",
+			                json_array_size(ms), list);
 		json_decref(index);
 		return LUCID_NOT_FOUND;
 	}
 	const char *mt = json_string_value(json_object_get(pick, "mediaType"));
 	const char *digest = json_string_value(json_object_get(pick, "digest"));
 	const char *name =
-		json_string_value(json_object_get(json_object_get(pick, "annotations"), REF_NAME));
+	        json_string_value(json_object_get(json_object_get(pick, "annotations"), REF_NAME));
 	if (is_index(mt)) {
 		char path[128];
 		rc = blob_path(ctx, digest, path, sizeof path);
@@ -313,20 +311,20 @@ static int oci_resolve(void *self, const struct lucid_ctx *ctx, const struct luc
 }
 
 static const struct lucid_format_ops oci_ops = {
-	.size = sizeof(struct lucid_format_ops),
-	.probe = oci_probe,
-	.resolve = oci_resolve,
+        .size = sizeof(struct lucid_format_ops),
+        .probe = oci_probe,
+        .resolve = oci_resolve,
 };
 
 static const struct lucid_component oci_format = {
-	.size = sizeof(struct lucid_component),
-	.kind = LUCID_KIND_FORMAT,
-	.name = "oci",
-	.version = "1",
-	.ops = &oci_ops,
+        .size = sizeof(struct lucid_component),
+        .kind = LUCID_KIND_FORMAT,
+        .name = "oci",
+        .version = "1",
+        .ops = &oci_ops,
 };
 
 static const struct lucid_component *const oci_components[] = {&oci_format, NULL};
 
 LUCID_PLUGIN_DEFINE(oci, .version = "1.0.0", .description = "OCI image layouts (dir or tar)",
-		    .license = "Apache-2.0", .components = oci_components)
+                    .license = "Apache-2.0", .components = oci_components)

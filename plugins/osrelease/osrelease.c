@@ -7,10 +7,10 @@
 #define RELEASE_FILE_MAX (64 * 1024)
 
 static const char *const osr_paths[] = {"etc/os-release", "usr/lib/os-release",
-					"etc/debian_version", "etc/lsb-release", NULL};
+                                        "etc/debian_version", "etc/lsb-release", NULL};
 
 static int read_small(const struct lucid_layer *layer, const char *path, const char **data,
-		      size_t *len)
+                      size_t *len)
 {
 	const uint8_t *d;
 	int rc = layer->read(layer, path, RELEASE_FILE_MAX, &d, len);
@@ -19,7 +19,7 @@ static int read_small(const struct lucid_layer *layer, const char *path, const c
 }
 
 static int osr_detect(void *self, const struct lucid_ctx *ctx, const struct lucid_layer *layer,
-		      const struct lucid_namespace_sink *out)
+                      const struct lucid_namespace_sink *out)
 {
 	(void)self;
 	struct os_info info;
@@ -52,21 +52,21 @@ static int osr_detect(void *self, const struct lucid_ctx *ctx, const struct luci
 }
 
 static const struct lucid_detector_ops osr_ops = {
-	.size = sizeof(struct lucid_detector_ops),
-	.required_paths = osr_paths,
-	.detect = osr_detect,
+        .size = sizeof(struct lucid_detector_ops),
+        .required_paths = osr_paths,
+        .detect = osr_detect,
 };
 
 static const struct lucid_component osr_detector = {
-	.size = sizeof(struct lucid_component),
-	.kind = LUCID_KIND_DETECTOR,
-	.name = "os-release",
-	.version = "1",
-	.ops = &osr_ops,
+        .size = sizeof(struct lucid_component),
+        .kind = LUCID_KIND_DETECTOR,
+        .name = "os-release",
+        .version = "1",
+        .ops = &osr_ops,
 };
 
 static const struct lucid_component *const osr_components[] = {&osr_detector, NULL};
 
 LUCID_PLUGIN_DEFINE(osrelease, .version = "1.0.0",
-		    .description = "operating system from os-release, lsb-release, debian_version",
-		    .license = "Apache-2.0", .components = osr_components)
+                    .description = "operating system from os-release, lsb-release, debian_version",
+                    .license = "Apache-2.0", .components = osr_components)

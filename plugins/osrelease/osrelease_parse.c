@@ -53,8 +53,8 @@ static void unquote(const char *v, size_t n, char *out)
 
 /* Call fn for each KEY=value line. */
 static void each_assignment(const char *data, size_t len,
-			    void (*fn)(void *u, const char *k, size_t kn, const char *v, size_t vn),
-			    void *u)
+                            void (*fn)(void *u, const char *k, size_t kn, const char *v, size_t vn),
+                            void *u)
 {
 	const char *end = data + len, *line = data;
 	while (line < end) {
@@ -155,7 +155,8 @@ bool osr_parse_debian_version(const char *data, size_t len, struct os_info *out)
 			return false;
 		set(out->codename, data, n);
 	}
-	snprintf(out->pretty_name, sizeof out->pretty_name, "Debian GNU/Linux %.*s", (int)len, data);
+	snprintf(out->pretty_name, sizeof out->pretty_name, "Debian GNU/Linux %.*s", (int)len,
+	         data);
 	return true;
 }
 
@@ -179,11 +180,11 @@ bool osr_namespace(const struct os_info *info, char *name, size_t namesz, const 
 	else if (!strcmp(id, "alpine") || !strcmp(id, "wolfi") || !strcmp(id, "chainguard"))
 		*format = "apk";
 	else if (has_word(info->id_like, "rhel") || has_word(info->id_like, "fedora") ||
-		 has_word(info->id_like, "suse") || !strcmp(id, "rhel") || !strcmp(id, "fedora") ||
-		 !strcmp(id, "centos") || !strcmp(id, "amzn") || !strcmp(id, "ol") ||
-		 !strcmp(id, "sles") || !strcmp(id, "opensuse-leap") || !strcmp(id, "photon") ||
-		 !strcmp(id, "mariner") || !strcmp(id, "azurelinux") || !strcmp(id, "almalinux") ||
-		 !strcmp(id, "rocky"))
+	         has_word(info->id_like, "suse") || !strcmp(id, "rhel") || !strcmp(id, "fedora") ||
+	         !strcmp(id, "centos") || !strcmp(id, "amzn") || !strcmp(id, "ol") ||
+	         !strcmp(id, "sles") || !strcmp(id, "opensuse-leap") || !strcmp(id, "photon") ||
+	         !strcmp(id, "mariner") || !strcmp(id, "azurelinux") || !strcmp(id, "almalinux") ||
+	         !strcmp(id, "rocky"))
 		*format = "rpm";
 	char ver[OSR_VALUE_MAX];
 	if (info->version_id[0]) {
@@ -192,8 +193,8 @@ bool osr_namespace(const struct os_info *info, char *name, size_t namesz, const 
 			ver[strspn(ver, "0123456789")] = 0;
 	} else if (info->codename[0]) {
 		const char *v = !strcmp(id, "debian")
-					? debian_version_of(info->codename, strlen(info->codename))
-					: NULL;
+		                        ? debian_version_of(info->codename, strlen(info->codename))
+		                        : NULL;
 		snprintf(ver, sizeof ver, "%s", v ? v : info->codename);
 	} else if (!strcmp(id, "debian")) {
 		snprintf(ver, sizeof ver, "unstable");

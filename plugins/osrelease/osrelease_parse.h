@@ -12,7 +12,7 @@
 
 struct os_info {
 	char id[OSR_VALUE_MAX], version_id[OSR_VALUE_MAX], pretty_name[OSR_VALUE_MAX],
-		name[OSR_VALUE_MAX], codename[OSR_VALUE_MAX], id_like[OSR_VALUE_MAX];
+	        name[OSR_VALUE_MAX], codename[OSR_VALUE_MAX], id_like[OSR_VALUE_MAX];
 };
 
 /* Parse os-release text (KEY=value lines, shell quoting). Returns true if ID was found. */

@@ -51,53 +51,54 @@ Test(loader, accepts_a_good_plugin)
 Test(loader, bad_magic)
 {
 	expect_refused("lucid-bad_magic.so", LUCID_EABI,
-		       "bad magic 0x12345678 (expected 0x4c554344): not a lucid plugin descriptor");
+	               "bad magic 0x12345678 (expected 0x4c554344): not a lucid plugin descriptor");
 }
 
 Test(loader, another_abi_major)
 {
-	expect_refused("lucid-major_plus_one.so", LUCID_EABI,
-		       "built for SDK ABI %d.%d, this host offers %d.%d (the major version must match)",
-		       LUCID_ABI_MAJOR + 1, LUCID_ABI_MINOR, LUCID_ABI_MAJOR, LUCID_ABI_MINOR);
+	expect_refused(
+	        "lucid-major_plus_one.so", LUCID_EABI,
+	        "built for SDK ABI %d.%d, this host offers %d.%d (the major version must match)",
+	        LUCID_ABI_MAJOR + 1, LUCID_ABI_MINOR, LUCID_ABI_MAJOR, LUCID_ABI_MINOR);
 }
 
 Test(loader, newer_abi_minor)
 {
 	expect_refused("lucid-minor_too_new.so", LUCID_EABI,
-		       "needs SDK ABI %d.%d, this host offers only %d.%d (upgrade lucid)",
-		       LUCID_ABI_MAJOR, LUCID_ABI_MINOR + 1, LUCID_ABI_MAJOR, LUCID_ABI_MINOR);
+	               "needs SDK ABI %d.%d, this host offers only %d.%d (upgrade lucid)",
+	               LUCID_ABI_MAJOR, LUCID_ABI_MINOR + 1, LUCID_ABI_MAJOR, LUCID_ABI_MINOR);
 }
 
 Test(loader, descriptor_too_small)
 {
 	expect_refused("lucid-size_too_small.so", LUCID_EABI,
-		       "descriptor is 16 bytes, smaller than the SDK 1.0 descriptor (%zu bytes)",
-		       (size_t)LUCID_PLUGIN_SIZE_1_0);
+	               "descriptor is 16 bytes, smaller than the SDK 1.0 descriptor (%zu bytes)",
+	               (size_t)LUCID_PLUGIN_SIZE_1_0);
 }
 
 Test(loader, missing_entry_symbol)
 {
 	expect_refused("lucid-no_entry.so", -ENOSYS,
-		       "no lucid_plugin_entry symbol: not a lucid plugin");
+	               "no lucid_plugin_entry symbol: not a lucid plugin");
 }
 
 Test(loader, name_does_not_match_the_file)
 {
 	expect_refused("lucid-name_mismatch.so", -EINVAL,
-		       "plugin 'other_name' must be in a file named lucid-other_name.so");
+	               "plugin 'other_name' must be in a file named lucid-other_name.so");
 }
 
 Test(loader, missing_mandatory_callback)
 {
 	expect_refused("lucid-null_callback.so", -EINVAL,
-		       "detector 'fx-null-callback' lacks the mandatory member detect");
+	               "detector 'fx-null-callback' lacks the mandatory member detect");
 }
 
 Test(loader, init_fails)
 {
 	expect_refused("lucid-init_fails.so", -2,
-		       "plugin 'init_fails' failed to initialise: cannot open "
-		       "/nonexistent/fixture.conf");
+	               "plugin 'init_fails' failed to initialise: cannot open "
+	               "/nonexistent/fixture.conf");
 }
 
 Test(loader, duplicate_name)
@@ -105,8 +106,9 @@ Test(loader, duplicate_name)
 	cr_assert_eq(registry_load_file(&reg, FIXTURES "lucid-good.so", &e), 0, "%s", e.msg);
 	int rc = registry_load_file(&reg, FIXTURES "dup/lucid-good.so", &e);
 	cr_assert_eq(rc, -EEXIST);
-	cr_assert_str_eq(e.msg, FIXTURES "dup/lucid-good.so: plugin 'good' is already loaded from "
-				FIXTURES "lucid-good.so");
+	cr_assert_str_eq(e.msg, FIXTURES
+	                 "dup/lucid-good.so: plugin 'good' is already loaded from " FIXTURES
+	                 "lucid-good.so");
 	cr_assert_eq(reg.nplugins, 1);
 }
 
@@ -115,14 +117,14 @@ Test(loader, missing_file)
 	int rc = registry_load_file(&reg, FIXTURES "lucid-absent.so", &e);
 	cr_assert_eq(rc, -ENOENT);
 	cr_assert(strncmp(e.msg, FIXTURES "lucid-absent.so: cannot load: ", 0) == 0 &&
-			  strstr(e.msg, "lucid-absent.so: cannot load: "),
-		  "%s", e.msg);
+	                  strstr(e.msg, "lucid-absent.so: cannot load: "),
+	          "%s", e.msg);
 }
 
 Test(loader, unknown_kinds_are_skipped)
 {
 	cr_assert_eq(registry_load_file(&reg, FIXTURES "lucid-unknown_kind.so", &e), 0, "%s",
-		     e.msg);
+	             e.msg);
 	cr_assert_eq(reg.nplugins, 1);
 	cr_assert_eq(reg.ncomps, 0);
 }
@@ -130,19 +132,19 @@ Test(loader, unknown_kinds_are_skipped)
 Test(loader, a_plugin_built_against_frozen_1_0_headers_loads)
 {
 	cr_assert_eq(registry_load_file(&reg, FIXTURES "lucid-frozen_one_zero.so", &e), 0, "%s",
-		     e.msg);
+	             e.msg);
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_DETECTOR, "fx-frozen"));
 }
 
 Test(loader, plugins_export_only_the_entry_symbol)
 {
 	const char *plugins[] = {"debian/lucid-debian.so", "docker_archive/lucid-docker_archive.so",
-				 "dpkg/lucid-dpkg.so", "oci/lucid-oci.so",
-				 "osrelease/lucid-osrelease.so"};
+	                         "dpkg/lucid-dpkg.so", "oci/lucid-oci.so",
+	                         "osrelease/lucid-osrelease.so"};
 	for (size_t i = 0; i < sizeof plugins / sizeof plugins[0]; i++) {
 		int rc = sh("test \"$(nm -D --defined-only %s/plugins/%s | awk '{print $3}' | "
-			    "grep -v '^_' | sort | tr '\\n' ' ')\" = 'lucid_plugin_entry '",
-			    LUCID_BUILD_ROOT, plugins[i]);
+		            "grep -v '^_' | sort | tr '\\n' ' ')\" = 'lucid_plugin_entry '",
+		            LUCID_BUILD_ROOT, plugins[i]);
 		cr_expect_eq(rc, 0, "%s exports more than lucid_plugin_entry", plugins[i]);
 	}
 }

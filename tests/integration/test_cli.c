@@ -51,7 +51,7 @@ static void expect_input_error(const struct run_result *r, const char *what)
 	cr_assert_eq(r->status, 2, "exit status %d, stderr: %s", r->status, r->err);
 	cr_assert_not_null(strstr(r->err, what), "stderr lacks '%s': %s", what, r->err);
 	cr_assert_eq(strchr(r->err, '\n'), r->err + strlen(r->err) - 1, "more than one line: %s",
-		     r->err);
+	             r->err);
 	cr_assert(strncmp(r->err, "lucid: ", 7) == 0, "%s", r->err);
 }
 
@@ -95,25 +95,24 @@ Test(cli, main_job_offline)
 	cr_assert_str_eq(json_string_value(json_object_get(dist, "version_id")), "7");
 	cr_assert_eq(json_array_size(json_object_get(rep, "packages")), 80);
 	const char *layer = json_string_value(
-		json_object_get(json_array_get(json_object_get(rep, "layers"), 0), "digest"));
+	        json_object_get(json_array_get(json_object_get(rep, "layers"), 0), "digest"));
 	cr_assert(layer && !strncmp(layer, "sha256:", 7));
 	size_t i;
 	json_t *v;
 	bool bash = false;
-	json_array_foreach(json_object_get(rep, "vulnerabilities"), i, v)
-	{
+	json_array_foreach (json_object_get(rep, "vulnerabilities"), i, v) {
 		const char *id = json_string_value(json_object_get(v, "id"));
 		const char *pkg = json_string_value(json_object_get(v, "package"));
 		if (!strcmp(id, "CVE-2016-7543") && !strcmp(pkg, "bash")) {
 			bash = true;
 			cr_assert_str_eq(json_string_value(json_object_get(v, "installed_version")),
-					 "4.2+dfsg-0.1+deb7u3");
+			                 "4.2+dfsg-0.1+deb7u3");
 			cr_assert_str_eq(json_string_value(json_object_get(v, "fixed_in")),
-					 "4.2+dfsg-0.1+deb7u4");
+			                 "4.2+dfsg-0.1+deb7u4");
 			cr_assert_str_eq(json_string_value(json_object_get(v, "state")), "fixed");
 			cr_assert_str_eq(json_string_value(json_object_get(v, "layer")), layer);
 			cr_assert_str_eq(json_string_value(json_object_get(v, "advisory")),
-					 "DLA-680-1");
+			                 "DLA-680-1");
 			cr_assert(json_is_string(json_object_get(v, "severity")));
 			cr_assert(json_array_size(json_object_get(v, "links")) >= 1);
 		}
@@ -143,8 +142,8 @@ Test(cli, bad_images)
 
 	/* a layer cut short */
 	cr_assert_eq(sh("gzip -dc '%s' | head -c 30000 > '%s'",
-			data_path("images/debian-7-wheezy.layer.tar.gz"), in_tmp("short.tar")),
-		     0);
+	                data_path("images/debian-7-wheezy.layer.tar.gz"), in_tmp("short.tar")),
+	             0);
 	LUCID("scan", in_tmp("short.tar"));
 	expect_input_error(&r, "short.tar");
 
@@ -166,9 +165,9 @@ Test(cli, broken_image_metadata)
 	struct run_result r = {0};
 	/* manifest.json naming a layer that is not there */
 	cr_assert_eq(sh("mkdir -p '%s' && gzip -dc '%s' | tar -x -C '%s' && cd '%s' && "
-			"sed -i 's/958d61fca314/000000000000/' manifest.json",
-			in_tmp("docker"), gz, in_tmp("docker"), in_tmp("docker")),
-		     0);
+	                "sed -i 's/958d61fca314/000000000000/' manifest.json",
+	                in_tmp("docker"), gz, in_tmp("docker"), in_tmp("docker")),
+	             0);
 	LUCID("scan", in_tmp("docker"));
 	expect_input_error(&r, "is not in the image");
 
@@ -177,17 +176,19 @@ Test(cli, broken_image_metadata)
 	const char *small = "b10f6beff32d10d694001d0c95f0d5d90da8947fabc9fa627801e3ab40c2c460";
 	const char *other = "a8ff1e842a3adb5269b4b60690a87d336395b683fa71d20e78daa27ebbe80781";
 	cr_assert_eq(sh("mkdir -p '%s' && tar -xf '%s' -C '%s' && cd '%s/%s' && chmod u+w %s && "
-			"cp %s %s",
-			in_tmp("oci"), oci, in_tmp("oci"), in_tmp("oci"), blobs, small, other, small),
-		     0);
+	                "cp %s %s",
+	                in_tmp("oci"), oci, in_tmp("oci"), in_tmp("oci"), blobs, small, other,
+	                small),
+	             0);
 	char ref[4200];
 	snprintf(ref, sizeof ref, "%s:layered", in_tmp("oci"));
 	LUCID("scan", ref);
 	expect_input_error(&r, "digest mismatch");
 	/* a corrupt blob: one byte changed inside the compressed stream */
-	cr_assert_eq(sh("cd '%s/%s' && printf 'X' | dd of=%s bs=1 seek=600 conv=notrunc 2>/dev/null",
-			in_tmp("oci"), blobs, other),
-		     0);
+	cr_assert_eq(
+	        sh("cd '%s/%s' && printf 'X' | dd of=%s bs=1 seek=600 conv=notrunc 2>/dev/null",
+	           in_tmp("oci"), blobs, other),
+	        0);
 	LUCID("--no-cache", "scan", ref);
 	cr_assert_eq(r.status, 2, "%s", r.err);
 
@@ -206,8 +207,12 @@ Test(cli, bad_database_and_feeds)
 	FILE *f = fopen(in_tmp("afile"), "w");
 	fputs("x", f);
 	fclose(f);
-	const char *argv[] = {lucid_path(), "--db", in_tmp("afile"), "scan",
-			      data_path("images/debian-7-wheezy.layer.tar.gz"), NULL};
+	const char *argv[] = {lucid_path(),
+	                      "--db",
+	                      in_tmp("afile"),
+	                      "scan",
+	                      data_path("images/debian-7-wheezy.layer.tar.gz"),
+	                      NULL};
 	run_cmd(argv, &r);
 	expect_input_error(&r, "afile");
 
@@ -234,9 +239,9 @@ static size_t count_vulns(struct run_result *r)
 Test(cli, a_truncated_feed_never_replaces_good_data)
 {
 	struct run_result r = {0};
-	cr_assert_eq(sh("gzip -dc '%s' > '%s'", data_path("feeds/debian/DLA-list.gz"),
-			in_tmp("feed")),
-		     0);
+	cr_assert_eq(
+	        sh("gzip -dc '%s' > '%s'", data_path("feeds/debian/DLA-list.gz"), in_tmp("feed")),
+	        0);
 	char feed[4300];
 	snprintf(feed, sizeof feed, "debian=%s", in_tmp("feed"));
 	LUCID("update", "--feed", feed);
@@ -246,8 +251,8 @@ Test(cli, a_truncated_feed_never_replaces_good_data)
 	cr_assert_gt(before, 0);
 	/* the same feed again, cut off mid-file, as a failed download would leave it */
 	cr_assert_eq(sh("gzip -dc '%s' | head -c 200000 > '%s'",
-			data_path("feeds/debian/DLA-list.gz"), in_tmp("feed")),
-		     0);
+	                data_path("feeds/debian/DLA-list.gz"), in_tmp("feed")),
+	             0);
 	LUCID("update", "--feed", feed);
 	expect_input_error(&r, "truncated");
 	LUCID("scan", "--format", "json", data_path("images/debian-7-wheezy.layer.tar.gz"));
@@ -260,15 +265,16 @@ Test(cli, conditional_get_over_http)
 	if (sh("command -v python3 >/dev/null") != 0)
 		cr_skip_test("python3 is needed to serve the feed");
 	struct run_result r = {0};
-	cr_assert_eq(sh("cp '%s' '%s'", data_path("feeds/debian/DSA-list.gz"), in_tmp("DSA.gz")), 0);
+	cr_assert_eq(sh("cp '%s' '%s'", data_path("feeds/debian/DSA-list.gz"), in_tmp("DSA.gz")),
+	             0);
 	int port = 20000 + (int)(getpid() % 20000);
 	char cmd[8192];
 	snprintf(cmd, sizeof cmd,
-		 "cd '%s' && (timeout 120 python3 -m http.server %d --bind 127.0.0.1 "
-		 ">/dev/null 2>&1 & echo $! > server.pid) && for i in $(seq 50); do "
-		 "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", %d))' "
-		 "2>/dev/null && exit 0; sleep 0.1; done; exit 1",
-		 tmp, port, port);
+	         "cd '%s' && (timeout 120 python3 -m http.server %d --bind 127.0.0.1 "
+	         ">/dev/null 2>&1 & echo $! > server.pid) && for i in $(seq 50); do "
+	         "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", %d))' "
+	         "2>/dev/null && exit 0; sleep 0.1; done; exit 1",
+	         tmp, port, port);
 	cr_assert_eq(sh("%s", cmd), 0, "the loopback server did not start");
 	char feed[256];
 	snprintf(feed, sizeof feed, "debian=http://127.0.0.1:%d/DSA.gz", port);
@@ -337,21 +343,20 @@ Test(cli, matching_rules)
 	buf_add(&seen, NULL, 0);
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(rep, "vulnerabilities"), i, v)
-	{
+	json_array_foreach (json_object_get(rep, "vulnerabilities"), i, v) {
 		const char *fixed = json_string_value(json_object_get(v, "fixed_in"));
 		buf_addf(&seen, "%s %s %s %s %s %s\n", json_string_value(json_object_get(v, "id")),
-			 json_string_value(json_object_get(v, "package")),
-			 json_string_value(json_object_get(v, "installed_version")),
-			 fixed ? fixed : "null", json_string_value(json_object_get(v, "state")),
-			 json_string_value(json_object_get(v, "severity")));
+		         json_string_value(json_object_get(v, "package")),
+		         json_string_value(json_object_get(v, "installed_version")),
+		         fixed ? fixed : "null", json_string_value(json_object_get(v, "state")),
+		         json_string_value(json_object_get(v, "severity")));
 	}
 	/* bash 5.2.15-2+b13 is a binNMU of source 5.2.15-2: the source version is compared */
 	cr_assert_not_null(strstr(seen.data, "CVE-TEST-1 bash 5.2.15-2 5.2.15-3 fixed High\n"),
-			   "%s", seen.data);
+	                   "%s", seen.data);
 	cr_assert_null(strstr(seen.data, "CVE-TEST-2"), "fixed in the installed source version");
 	cr_assert_not_null(strstr(seen.data, "CVE-TEST-3 bash 5.2.15-2 null unfixed Negligible\n"),
-			   "%s", seen.data);
+	                   "%s", seen.data);
 	cr_assert_null(strstr(seen.data, "CVE-TEST-4"), "not-affected is never reported");
 	/* libssl3 is built from openssl: matched by source name */
 	cr_assert_not_null(strstr(seen.data, "CVE-TEST-5 libssl3 "), "%s", seen.data);

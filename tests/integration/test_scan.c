@@ -41,14 +41,13 @@ static char *package_lines(const struct index_report *r)
 	for (size_t i = 0; i < r->npkgs; i++) {
 		const struct pkg_rec *p = &r->pkgs[i];
 		buf_addf(&b, "%s\t%s\t%s\t%s\t%s\n", p->name, p->version, p->arch ? p->arch : "",
-			 p->source_name ? p->source_name : p->name,
-			 p->source_version ? p->source_version : p->version);
+		         p->source_name ? p->source_name : p->name,
+		         p->source_version ? p->source_version : p->version);
 	}
 	return b.data;
 }
 
-static void expect_packages(const char *image, const char *oracle, const char *ns,
-			    struct store *st)
+static void expect_packages(const char *image, const char *oracle, const char *ns, struct store *st)
 {
 	struct arena a = {0};
 	struct index_report rep;
@@ -75,10 +74,10 @@ static const char *in_tmp(const char *name)
 	return b;
 }
 
-#define OCI_TAR "images/debian-bookworm.oci.tar"
+#define OCI_TAR     "images/debian-bookworm.oci.tar"
 #define LAYERED_TSV "images/debian-bookworm-layered.expected.tsv"
-#define BASE_TSV "images/debian-bookworm-base.expected.tsv"
-#define BASE_LAYER "f808d362beb9cd9d38fcf6c02a8c195f2d6f18fa7e2e7af43f1130dc3c0d8312"
+#define BASE_TSV    "images/debian-bookworm-base.expected.tsv"
+#define BASE_LAYER  "f808d362beb9cd9d38fcf6c02a8c195f2d6f18fa7e2e7af43f1130dc3c0d8312"
 
 Test(scan, oci_archive_with_refs)
 {
@@ -92,7 +91,7 @@ Test(scan, oci_archive_with_refs)
 Test(scan, oci_archive_bullseye)
 {
 	expect_packages(shared_path("images/debian-bullseye-base.oci.tar"),
-			"images/debian-bullseye-base.expected.tsv", "debian:11", NULL);
+	                "images/debian-bullseye-base.expected.tsv", "debian:11", NULL);
 }
 
 Test(scan, oci_layout_directory)
@@ -114,22 +113,22 @@ Test(scan, docker_archive_gzipped_and_plain)
 Test(scan, docker_archive_directory)
 {
 	cr_assert_eq(sh("gzip -dc '%s' | tar -x -C '%s'",
-			shared_path("images/debian-bookworm-layered.docker.tar.gz"), tmp),
-		     0);
+	                shared_path("images/debian-bookworm-layered.docker.tar.gz"), tmp),
+	             0);
 	expect_packages(tmp, LAYERED_TSV, "debian:12", NULL);
 }
 
 Test(scan, single_layer_gzip_zstd_and_plain)
 {
 	cr_assert_eq(sh("tar -xf '%s' -C '%s' blobs/sha256/" BASE_LAYER, shared_path(OCI_TAR), tmp),
-		     0);
+	             0);
 	char blob[4096];
 	snprintf(blob, sizeof blob, "%s/blobs/sha256/" BASE_LAYER, tmp);
 	/* named without a telling extension: the format is found from the content */
 	cr_assert_eq(sh("cp '%s' '%s' && gzip -dc '%s' > '%s' && zstd -q -c '%s' > '%s'", blob,
-			in_tmp("layer-gz"), blob, in_tmp("layer-plain"), in_tmp("layer-plain"),
-			in_tmp("layer-zst")),
-		     0);
+	                in_tmp("layer-gz"), blob, in_tmp("layer-plain"), in_tmp("layer-plain"),
+	                in_tmp("layer-zst")),
+	             0);
 	expect_packages(in_tmp("layer-gz"), BASE_TSV, "debian:12", NULL);
 	expect_packages(in_tmp("layer-plain"), BASE_TSV, "debian:12", NULL);
 	expect_packages(in_tmp("layer-zst"), BASE_TSV, "debian:12", NULL);
@@ -138,9 +137,9 @@ Test(scan, single_layer_gzip_zstd_and_plain)
 Test(scan, root_filesystem_directory)
 {
 	cr_assert_eq(sh("tar -xf '%s' -O blobs/sha256/" BASE_LAYER
-			" | tar -xz --no-same-owner -C '%s' 2>/dev/null; test -f '%s'",
-			shared_path(OCI_TAR), tmp, in_tmp("var/lib/dpkg/status")),
-		     0);
+	                " | tar -xz --no-same-owner -C '%s' 2>/dev/null; test -f '%s'",
+	                shared_path(OCI_TAR), tmp, in_tmp("var/lib/dpkg/status")),
+	             0);
 	expect_packages(tmp, BASE_TSV, "debian:12", NULL);
 }
 
@@ -167,8 +166,8 @@ Test(scan, packages_record_the_layer_that_introduced_them)
 			seen++;
 		}
 		cr_expect(strcmp(p->name, "curl") && strcmp(p->name, "jq") &&
-				  strcmp(p->name, "tzdata") && strcmp(p->name, "procps"),
-			  "%s was removed in layer 3", p->name);
+		                  strcmp(p->name, "tzdata") && strcmp(p->name, "procps"),
+		          "%s was removed in layer 3", p->name);
 	}
 	cr_assert_eq(seen, 5);
 	arena_free(&a);

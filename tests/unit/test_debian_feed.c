@@ -19,8 +19,8 @@ static int collect(void *u, const struct lucid_vuln *v)
 {
 	struct collected *c = u;
 	buf_addf(&c->lines, "%s|%s|%s|%s|%d|%d|%s\n", v->id, v->namespace_name, v->package,
-		 v->fixed_in ? v->fixed_in : "-", v->state, v->severity,
-		 v->advisory ? v->advisory : "-");
+	         v->fixed_in ? v->fixed_in : "-", v->state, v->severity,
+	         v->advisory ? v->advisory : "-");
 	c->n++;
 	if (v->state >= 0 && v->state < 5)
 		c->states[v->state]++;
@@ -68,7 +68,7 @@ Test(debian_feed, dsa_list_whole_file)
 	cr_assert_gt(st.not_affected, 0);
 	/* the newest advisory of the snapshot */
 	cr_assert_not_null(strstr(c.lines.data, "CVE-2023-1393|debian:11|xorg-server|"
-						"2:1.20.11-1+deb11u6|0|0|DSA-5380-1\n"));
+	                                        "2:1.20.11-1+deb11u6|0|0|DSA-5380-1\n"));
 	/* not-affected entries are never records; unfixed and end-of-life are */
 	cr_assert_null(strstr(c.lines.data, "|lenny|"));
 	cr_assert_gt(c.states[LUCID_STATE_END_OF_LIFE], 0);
@@ -88,8 +88,9 @@ Test(debian_feed, dla_list_whole_file)
 	char err[256] = "";
 	cr_assert_eq(debian_parse(data, len, collect, &c, &st, err, sizeof err), 0, "%s", err);
 	cr_assert_eq(st.advisories, (size_t)count_lines_starting(data, '['));
-	cr_assert_not_null(strstr(c.lines.data, "|debian:7|bash|4.2+dfsg-0.1+deb7u4|0|0|DLA-680-2\n"),
-			   "an advisory without CVEs is its own record");
+	cr_assert_not_null(
+	        strstr(c.lines.data, "|debian:7|bash|4.2+dfsg-0.1+deb7u4|0|0|DLA-680-2\n"),
+	        "an advisory without CVEs is its own record");
 	buf_free(&c.lines);
 	free(data);
 }
@@ -103,8 +104,8 @@ Test(debian_feed, tracker_json)
 	char err[256] = "";
 	cr_assert_eq(debian_parse(data, len, collect, &c, &st, err, sizeof err), 0, "%s", err);
 	/* "urgency": "high**" -> High, stretch -> debian:9 */
-	cr_assert_not_null(strstr(c.lines.data,
-				  "CVE-2008-7220|debian:9|prototypejs|1.6.0.2-1|0|4|-\n"));
+	cr_assert_not_null(
+	        strstr(c.lines.data, "CVE-2008-7220|debian:9|prototypejs|1.6.0.2-1|0|4|-\n"));
 	cr_assert_not_null(strstr(c.lines.data, "CVE-2022-0456|debian:11|chromium|"));
 	cr_assert_gt(c.n, 10);
 	buf_free(&c.lines);
@@ -119,8 +120,8 @@ Test(debian_feed, truncated_feeds_are_errors)
 	for (size_t cut = 1; cut < len - 2; cut += len / 37) {
 		struct collected c = {0};
 		err[0] = 0;
-		cr_assert_eq(debian_parse(json, cut, collect, &c, NULL, err, sizeof err), LUCID_EPARSE,
-			     "JSON cut at %zu of %zu parsed", cut, len);
+		cr_assert_eq(debian_parse(json, cut, collect, &c, NULL, err, sizeof err),
+		             LUCID_EPARSE, "JSON cut at %zu of %zu parsed", cut, len);
 		cr_assert_neq(err[0], 0);
 		buf_free(&c.lines);
 	}
@@ -128,15 +129,15 @@ Test(debian_feed, truncated_feeds_are_errors)
 	char *list = load(data_path("feeds/debian/DSA-list.gz"), &len);
 	struct collected c = {0};
 	cr_assert_eq(debian_parse(list, len / 2 + 3, collect, &c, NULL, err, sizeof err),
-		     LUCID_EPARSE, "a list cut mid-line parsed");
+	             LUCID_EPARSE, "a list cut mid-line parsed");
 	buf_free(&c.lines);
 	free(list);
 }
 
 Test(debian_feed, other_content_is_rejected)
 {
-	const char *bad[] = {"", "hello\n", "<html>oops</html>\n", "[]", "{\"a\": 1}",
-			     "[01 Jan 2020] XSA-1 pkg - nope\n"};
+	const char *bad[] = {"",   "hello\n",    "<html>oops</html>\n",
+	                     "[]", "{\"a\": 1}", "[01 Jan 2020] XSA-1 pkg - nope\n"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char err[256] = "";
 		struct collected c = {0};

@@ -14,7 +14,8 @@ static int collect(void *u, const struct dpkg_pkg *p)
 {
 	struct buf *b = u;
 	buf_addf(b, "%s\t%s\t%s\t%s\t%s\n", p->name, p->version, p->arch ? p->arch : "",
-		 p->source ? p->source : p->name, p->source_version ? p->source_version : p->version);
+	         p->source ? p->source : p->name,
+	         p->source_version ? p->source_version : p->version);
 	return 0;
 }
 
@@ -62,10 +63,10 @@ static char *dpkg_query(const char *path)
 	int fd = mkstemp(out);
 	cr_assert(fd >= 0);
 	int rc = sh("mkdir -p %s/updates %s/info && cp %s %s/status && dpkg-query --admindir=%s -W "
-		    "-f='${db:Status-Abbrev}\\t${Package}\\t${Version}\\t${Architecture}\\t"
-		    "${source:Package}\\t${source:Version}\\n' 2>/dev/null | awk -F'\\t' "
-		    "'substr($1,2,1)==\"i\" {print $2\"\\t\"$3\"\\t\"$4\"\\t\"$5\"\\t\"$6}' > %s",
-		    dir, dir, path, dir, dir, out);
+	            "-f='${db:Status-Abbrev}\\t${Package}\\t${Version}\\t${Architecture}\\t"
+	            "${source:Package}\\t${source:Version}\\n' 2>/dev/null | awk -F'\\t' "
+	            "'substr($1,2,1)==\"i\" {print $2\"\\t\"$3\"\\t\"$4\"\\t\"$5\"\\t\"$6}' > %s",
+	            dir, dir, path, dir, dir, out);
 	cr_assert_eq(rc, 0);
 	char *s = slurp(out, NULL);
 	unlink(out);
@@ -84,16 +85,16 @@ ParameterizedTestParameters(dpkg_status, same_as_dpkg_query)
 {
 	/* Criterion copies parameters into another process: no pointers inside them. */
 	static struct fixture files[] = {
-		{"dpkg/debian-10-keyring-excerpt/var/lib/dpkg/status"},
-		{"dpkg/debian-10-postgresql-excerpt/var/lib/dpkg/status"},
-		{"dpkg/debian-12-excerpt/var/lib/dpkg/status"},
-		{"dpkg/debian-7-wheezy/var/lib/dpkg/status"},
-		{"dpkg/ubuntu-10.04/var/lib/dpkg/status"},
-		{"dpkg/ubuntu-18.04-texlive/var/lib/dpkg/status"},
-		{"dpkg/ubuntu-18.04/var/lib/dpkg/status"},
-		{"dpkg/edge-cases/debian-12-coreutils-relationships.status"},
-		{"dpkg/edge-cases/ubuntu-18.04-apt-only.status"},
-		{"dpkg/edge-cases/ubuntu-24.04-deinstall.status"},
+	        {"dpkg/debian-10-keyring-excerpt/var/lib/dpkg/status"},
+	        {"dpkg/debian-10-postgresql-excerpt/var/lib/dpkg/status"},
+	        {"dpkg/debian-12-excerpt/var/lib/dpkg/status"},
+	        {"dpkg/debian-7-wheezy/var/lib/dpkg/status"},
+	        {"dpkg/ubuntu-10.04/var/lib/dpkg/status"},
+	        {"dpkg/ubuntu-18.04-texlive/var/lib/dpkg/status"},
+	        {"dpkg/ubuntu-18.04/var/lib/dpkg/status"},
+	        {"dpkg/edge-cases/debian-12-coreutils-relationships.status"},
+	        {"dpkg/edge-cases/ubuntu-18.04-apt-only.status"},
+	        {"dpkg/edge-cases/ubuntu-24.04-deinstall.status"},
 	};
 	return cr_make_param_array(struct fixture, files, sizeof files / sizeof files[0]);
 }
@@ -140,7 +141,8 @@ Test(dpkg_status, corrupt_entries_are_skipped_the_rest_kept)
 	struct dpkg_stats st;
 	int rc = dpkg_parse_status(data, len, false, collect, &b, &st);
 	cr_assert_eq(rc, 0);
-	cr_assert_not_null(strstr(b.data, "libgcc1\t1:5.1.1-12ubuntu1\tamd64\tgcc-5\t5.1.1-12ubuntu1\n"));
+	cr_assert_not_null(
+	        strstr(b.data, "libgcc1\t1:5.1.1-12ubuntu1\tamd64\tgcc-5\t5.1.1-12ubuntu1\n"));
 	cr_assert_not_null(strstr(b.data, "makedev\t2.3.1-93ubuntu1\tall\tmakedev\t"));
 	cr_assert_null(strstr(b.data, "brokenPackageWithNoVersion"));
 	cr_assert_null(strstr(b.data, "invalidpkg"));
@@ -151,8 +153,8 @@ Test(dpkg_status, corrupt_entries_are_skipped_the_rest_kept)
 Test(dpkg_status, distroless_status_d_files_need_no_status_field)
 {
 	size_t len;
-	char *data = slurp(data_path("dpkg/edge-cases/distroless/var/lib/dpkg/status.d/libsqlite3-0"),
-			   &len);
+	char *data = slurp(
+	        data_path("dpkg/edge-cases/distroless/var/lib/dpkg/status.d/libsqlite3-0"), &len);
 	struct buf b = {0};
 	cr_assert_eq(dpkg_parse_status(data, len, true, collect, &b, NULL), 0);
 	cr_assert_str_eq(b.data, "libsqlite3-0\t3.34.1-3\tarm64\tsqlite3\t3.34.1-3\n");
@@ -164,5 +166,5 @@ Test(dpkg_status, binary_data_is_an_error)
 {
 	const char junk[] = "Package: a\nVersion: 1\0\x01\x02\n";
 	cr_assert_eq(dpkg_parse_status(junk, sizeof junk - 1, false, collect, NULL, NULL),
-		     LUCID_EPARSE);
+	             LUCID_EPARSE);
 }

@@ -42,7 +42,7 @@ Test(dpkg_version, hard_errors_are_reported)
 	const char *bad[] = {"", " ", "1.0 2", "a:1.0", "1:", "1.0-", "-1:2.0", ":1.0"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		cr_expect_eq(dpkg_version_compare(bad[i], "1.0", &c), LUCID_EVERSION, "'%s'",
-			     bad[i]);
+		             bad[i]);
 	cr_expect_eq(dpkg_version_validate("1:5.#"), LUCID_EVERSION);
 	cr_expect_eq(dpkg_version_validate("abc"), LUCID_EVERSION);
 	cr_expect_eq(dpkg_version_validate("1:2.38.1-5+deb12u3"), 0);
@@ -117,13 +117,13 @@ static void versions_from_feed(const char *path)
 	char line[65536];
 	while (fgets(line, sizeof line, f)) {
 		char rel[64], dash[8], pkg[256], ver[256];
-		if (line[0] == '\t' && sscanf(line, " %63s %7s %255s %255s", rel, dash, pkg, ver) == 4 &&
+		if (line[0] == '\t' &&
+		    sscanf(line, " %63s %7s %255s %255s", rel, dash, pkg, ver) == 4 &&
 		    ver[0] != '<' && next() % 8 == 0)
 			add_version(ver);
 	}
 	fclose(f);
 }
-
 
 static void generated(char *out, size_t n)
 {
@@ -157,16 +157,16 @@ Test(dpkg_version, agrees_with_dpkg_compare_versions, .timeout = 900)
 	snprintf(oracle_path, sizeof oracle_path, "%s/oracle", dir);
 
 	const char *status[] = {"dpkg/debian-12-excerpt/var/lib/dpkg/status",
-				"dpkg/debian-7-wheezy/var/lib/dpkg/status",
-				"dpkg/ubuntu-18.04/var/lib/dpkg/status",
-				"dpkg/ubuntu-10.04/var/lib/dpkg/status",
-				"dpkg/ubuntu-18.04-texlive/var/lib/dpkg/status",
-				"dpkg/debian-10-postgresql-excerpt/var/lib/dpkg/status"};
+	                        "dpkg/debian-7-wheezy/var/lib/dpkg/status",
+	                        "dpkg/ubuntu-18.04/var/lib/dpkg/status",
+	                        "dpkg/ubuntu-10.04/var/lib/dpkg/status",
+	                        "dpkg/ubuntu-18.04-texlive/var/lib/dpkg/status",
+	                        "dpkg/debian-10-postgresql-excerpt/var/lib/dpkg/status"};
 	for (size_t i = 0; i < sizeof status / sizeof status[0]; i++)
 		versions_from_status(data_path(status[i]));
 	const char *tsv[] = {"images/debian-bookworm-layered.expected.tsv",
-			     "images/debian-bullseye-base.expected.tsv",
-			     "images/debian-bookworm-fat.expected.tsv"};
+	                     "images/debian-bullseye-base.expected.tsv",
+	                     "images/debian-bookworm-fat.expected.tsv"};
 	for (size_t i = 0; i < sizeof tsv / sizeof tsv[0]; i++)
 		if (shared_path(tsv[i]))
 			versions_from_tsv(shared_path(tsv[i]));
@@ -201,9 +201,9 @@ Test(dpkg_version, agrees_with_dpkg_compare_versions, .timeout = 900)
 	}
 	fclose(f);
 	int rc = sh("while read a b; do if dpkg --compare-versions \"$a\" lt \"$b\"; then echo -1; "
-		    "elif dpkg --compare-versions \"$a\" eq \"$b\"; then echo 0; else echo 1; fi; "
-		    "done < %s > %s 2>/dev/null",
-		    pairs_path, oracle_path);
+	            "elif dpkg --compare-versions \"$a\" eq \"$b\"; then echo 0; else echo 1; fi; "
+	            "done < %s > %s 2>/dev/null",
+	            pairs_path, oracle_path);
 	cr_assert_eq(rc, 0);
 	FILE *pf = fopen(pairs_path, "r"), *of = fopen(oracle_path, "r");
 	char a[512], b[512];

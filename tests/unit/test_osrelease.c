@@ -44,35 +44,35 @@ static char *namespace_of(const char *dir)
 ParameterizedTestParameters(osrelease, namespaces)
 {
 	static struct expect cases[] = {
-		{"claircore/debian-7", "debian:7"},
-		{"claircore/debian-8", "debian:8"},
-		{"claircore/debian-9", "debian:9"},
-		{"claircore/debian-10", "debian:10"},
-		{"claircore/debian-11", "debian:11"},
-		{"claircore/debian-12", "debian:12"},
-		{"claircore/distroless-debian-9", "debian:9"},
-		{"claircore/distroless-debian-10", "debian:10"},
-		{"claircore/distroless-debian-11", "debian:11"},
-		{"claircore/ubuntu-10.04", "ubuntu:10.04"}, /* lsb-release only */
-		{"claircore/ubuntu-11", "debian:11"},	    /* the fixture is really Debian 11 */
-		{"claircore/ubuntu-12.04", "ubuntu:12.04"},
-		{"claircore/ubuntu-14.04", "ubuntu:14.04"},
-		{"claircore/ubuntu-16.04", "ubuntu:16.04"},
-		{"claircore/ubuntu-18.04", "ubuntu:18.04"},
-		{"claircore/ubuntu-20.04", "ubuntu:20.04"},
-		{"claircore/ubuntu-22.04", "ubuntu:22.04"},
-		{"claircore/ubuntu-23.10", "ubuntu:23.10"},
-		{"claircore-osrelease/Buster", "debian:10"},
-		{"claircore-osrelease/Bionic", "ubuntu:18.04"},
-		{"snyk/debian_6", "debian:6"}, /* debian_version 6.0.10 */
-		{"snyk/debian_7", "debian:7"},
-		{"snyk/debian_9", "debian:9"},
-		{"snyk/debian_unstable", "debian:unstable"},
-		{"snyk/debian_version_corrupt", ""},
-		{"snyk/ubuntu_16_04", "ubuntu:16.04"},
-		{"trivy/debian/debian_9", "debian:9"},	     /* debian_version 9.8 */
-		{"trivy/debian/debian_sid", "debian:10"},    /* buster/sid */
-		{"trivy/debian/empty", ""},
+	        {"claircore/debian-7", "debian:7"},
+	        {"claircore/debian-8", "debian:8"},
+	        {"claircore/debian-9", "debian:9"},
+	        {"claircore/debian-10", "debian:10"},
+	        {"claircore/debian-11", "debian:11"},
+	        {"claircore/debian-12", "debian:12"},
+	        {"claircore/distroless-debian-9", "debian:9"},
+	        {"claircore/distroless-debian-10", "debian:10"},
+	        {"claircore/distroless-debian-11", "debian:11"},
+	        {"claircore/ubuntu-10.04", "ubuntu:10.04"}, /* lsb-release only */
+	        {"claircore/ubuntu-11", "debian:11"},       /* the fixture is really Debian 11 */
+	        {"claircore/ubuntu-12.04", "ubuntu:12.04"},
+	        {"claircore/ubuntu-14.04", "ubuntu:14.04"},
+	        {"claircore/ubuntu-16.04", "ubuntu:16.04"},
+	        {"claircore/ubuntu-18.04", "ubuntu:18.04"},
+	        {"claircore/ubuntu-20.04", "ubuntu:20.04"},
+	        {"claircore/ubuntu-22.04", "ubuntu:22.04"},
+	        {"claircore/ubuntu-23.10", "ubuntu:23.10"},
+	        {"claircore-osrelease/Buster", "debian:10"},
+	        {"claircore-osrelease/Bionic", "ubuntu:18.04"},
+	        {"snyk/debian_6", "debian:6"}, /* debian_version 6.0.10 */
+	        {"snyk/debian_7", "debian:7"},
+	        {"snyk/debian_9", "debian:9"},
+	        {"snyk/debian_unstable", "debian:unstable"},
+	        {"snyk/debian_version_corrupt", ""},
+	        {"snyk/ubuntu_16_04", "ubuntu:16.04"},
+	        {"trivy/debian/debian_9", "debian:9"},    /* debian_version 9.8 */
+	        {"trivy/debian/debian_sid", "debian:10"}, /* buster/sid */
+	        {"trivy/debian/empty", ""},
 	};
 	return cr_make_param_array(struct expect, cases, sizeof cases / sizeof cases[0]);
 }
@@ -93,7 +93,7 @@ ParameterizedTest(struct expect *c, osrelease, namespaces, .init = setup, .fini 
 Test(osrelease, pretty_name_and_quoting)
 {
 	const char text[] = "# comment\nNAME=\"Debian GNU/Linux\"\nID=debian\n"
-			    "PRETTY_NAME='Debian \"quoted\" 12'\nVERSION_ID=\"12\"\n";
+	                    "PRETTY_NAME='Debian \"quoted\" 12'\nVERSION_ID=\"12\"\n";
 	struct os_info info;
 	cr_assert(osr_parse_os_release(text, sizeof text - 1, &info));
 	cr_assert_str_eq(info.id, "debian");

@@ -12,8 +12,9 @@ static int walk_file(const char *path, const struct pathset *want, struct layer_
 	struct archive *a = archive_read_new();
 	walker_archive_setup(a);
 	struct err e = {0};
-	int rc = archive_read_open_filename(a, path, 65536) == ARCHIVE_OK ? walker_run(v, want, a, &e)
-									    : LUCID_EPARSE;
+	int rc = archive_read_open_filename(a, path, 65536) == ARCHIVE_OK
+	                 ? walker_run(v, want, a, &e)
+	                 : LUCID_EPARSE;
 	archive_read_free(a);
 	return rc;
 }
@@ -38,14 +39,14 @@ Test(walker, whiteouts_and_opaque_directories)
 	cr_assert_eq(walk_file(data_path("layers/claircore-whiteout.layer.tar"), &want, &v), 0);
 	cr_assert(has_whiteout(&v, "etc/profile"));
 	view_free(&v);
-	cr_assert_eq(walk_file(data_path("layers/claircore-whiteout_advanced.layer.tar"), &want, &v),
-		     0);
+	cr_assert_eq(
+	        walk_file(data_path("layers/claircore-whiteout_advanced.layer.tar"), &want, &v), 0);
 	cr_assert(has_whiteout(&v, "a/a_file.txt"));
 	cr_assert(has_whiteout(&v, "a_root_file.txt"));
 	cr_assert(has_whiteout(&v, "b"), "a whited-out directory hides what is below it");
 	view_free(&v);
 	cr_assert_eq(walk_file(data_path("layers/claircore-whiteout_opaque.layer.tar"), &want, &v),
-		     0);
+	             0);
 	cr_assert(has_whiteout(&v, "a/"), "opaque directory marker");
 	cr_assert_eq(v.nwh, 1, "b/not.a.wh..wh..opq is an ordinary file");
 	view_free(&v);
@@ -57,8 +58,8 @@ Test(walker, irrelevant_whiteouts_are_not_kept)
 	struct pathset want = {0};
 	pathset_add(&want, "var/lib/dpkg/status");
 	struct layer_view v = {0};
-	cr_assert_eq(walk_file(data_path("layers/claircore-whiteout_advanced.layer.tar"), &want, &v),
-		     0);
+	cr_assert_eq(
+	        walk_file(data_path("layers/claircore-whiteout_advanced.layer.tar"), &want, &v), 0);
 	cr_assert_eq(v.nwh, 0);
 	view_free(&v);
 	pathset_free(&want);
@@ -69,8 +70,9 @@ Test(walker, odd_layers_are_harmless)
 	struct pathset want = {0};
 	pathset_add(&want, "var/run/console/algo.txt");
 	pathset_add(&want, "run/");
-	const char *files[] = {"layers/claircore-tarfs-bad_name.tar", "layers/claircore-tarfs-concat.tar",
-			       "layers/claircore-tarfs-oddlayer.tar", "layers/clair-blank.layer.tar.gz"};
+	const char *files[] = {
+	        "layers/claircore-tarfs-bad_name.tar", "layers/claircore-tarfs-concat.tar",
+	        "layers/claircore-tarfs-oddlayer.tar", "layers/clair-blank.layer.tar.gz"};
 	for (size_t i = 0; i < 4; i++) {
 		struct layer_view v = {0};
 		cr_assert_eq(walk_file(data_path(files[i]), &want, &v), 0, "%s", files[i]);

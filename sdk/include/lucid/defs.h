@@ -20,7 +20,7 @@
 
 #ifdef __cplusplus
 #define LUCID_BEGIN_DECLS extern "C" {
-#define LUCID_END_DECLS }
+#define LUCID_END_DECLS   }
 #else
 #define LUCID_BEGIN_DECLS
 #define LUCID_END_DECLS

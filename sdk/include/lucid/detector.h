@@ -23,7 +23,7 @@ struct lucid_detector_ops {
 	 * \return 0 emitted, LUCID_NOT_FOUND nothing here, < 0 error.
 	 */
 	int (*detect)(void *self, const struct lucid_ctx *ctx, const struct lucid_layer *layer,
-		      const struct lucid_namespace_sink *out);
+	              const struct lucid_namespace_sink *out);
 };
 
 LUCID_END_DECLS

@@ -24,7 +24,7 @@ struct lucid_lister_ops {
 	 * \return 0, LUCID_NOT_FOUND no database here, < 0 error (LUCID_EPARSE: corrupt database).
 	 */
 	int (*list)(void *self, const struct lucid_ctx *ctx, const struct lucid_layer *layer,
-		    const struct lucid_package_sink *out);
+	            const struct lucid_package_sink *out);
 };
 
 LUCID_END_DECLS

@@ -50,7 +50,7 @@ struct lucid_package {
 	const char *source_version; /**< source version; NULL when equal to version */
 	const char *arch;           /**< e.g. "amd64", "all" */
 	const char *version_format; /**< e.g. "dpkg"; required */
-	const char *db_path;        /**< the package database it came from, e.g. "var/lib/dpkg/status" */
+	const char *db_path; /**< the package database it came from, e.g. "var/lib/dpkg/status" */
 };
 
 /**
@@ -59,13 +59,13 @@ struct lucid_package {
  */
 struct lucid_vuln {
 	uint32_t size;
-	const char *id;             /**< "CVE-2023-1234", "DSA-5380-1"; required */
-	const char *namespace_name; /**< "debian:11"; required */
-	const char *package;        /**< the package name the feed names; required */
-	const char *version_format; /**< the comparator for fixed_in, e.g. "dpkg"; required */
-	const char *fixed_in;       /**< first fixed version; NULL unless state is FIXED */
-	int32_t state;              /**< enum lucid_vuln_state */
-	int32_t severity;           /**< enum lucid_severity */
+	const char *id;              /**< "CVE-2023-1234", "DSA-5380-1"; required */
+	const char *namespace_name;  /**< "debian:11"; required */
+	const char *package;         /**< the package name the feed names; required */
+	const char *version_format;  /**< the comparator for fixed_in, e.g. "dpkg"; required */
+	const char *fixed_in;        /**< first fixed version; NULL unless state is FIXED */
+	int32_t state;               /**< enum lucid_vuln_state */
+	int32_t severity;            /**< enum lucid_severity */
 	const char *vendor_severity; /**< the feed's own severity string, e.g. "high**" */
 	const char *description;     /**< one paragraph, or NULL */
 	const char *links;           /**< space-separated URLs, or NULL */
@@ -88,7 +88,8 @@ struct lucid_namespace_sink {
 struct lucid_package_sink {
 	uint32_t size;
 	void *priv;
-	/** Copy \p pkg into the host. \return 0, or < 0 (e.g. LUCID_ELIMIT) to make the plugin stop. */
+	/** Copy \p pkg into the host. \return 0, or < 0 (e.g. LUCID_ELIMIT) to make the plugin
+	 * stop. */
 	int (*emit)(void *priv, const struct lucid_package *pkg);
 };
 

@@ -18,7 +18,8 @@ LUCID_BEGIN_DECLS
 
 enum lucid_status {
 	LUCID_OK = 0,
-	/** Nothing applicable here (no package database in this layer, not this plugin's format). */
+	/** Nothing applicable here (no package database in this layer, not this plugin's format).
+	 */
 	LUCID_NOT_FOUND = 1,
 	/** A feed did not change since the stored fingerprint (HTTP 304 or same content). */
 	LUCID_UNCHANGED = 2,

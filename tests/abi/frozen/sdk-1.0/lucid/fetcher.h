@@ -27,14 +27,14 @@ struct lucid_fetcher_ops {
 	 * \return 0 or < 0.
 	 */
 	int (*feeds)(void *self, const struct lucid_ctx *ctx,
-		     int (*cb)(void *user, const struct lucid_feed *feed), void *user);
+	             int (*cb)(void *user, const struct lucid_feed *feed), void *user);
 	/**
 	 * [any-thread] Parse a downloaded feed. The format is recognised by content.
 	 * \return 0, LUCID_EPARSE (in none of the known formats, or truncated), or < 0.
 	 *         On error the host discards everything emitted during this call.
 	 */
 	int (*parse)(void *self, const struct lucid_ctx *ctx, const struct lucid_feed *feed,
-		     const struct lucid_reader *body, const struct lucid_vuln_sink *out);
+	             const struct lucid_reader *body, const struct lucid_vuln_sink *out);
 };
 
 LUCID_END_DECLS

@@ -85,7 +85,8 @@ struct lucid_host {
 	uint16_t abi_major, abi_minor; /**< the host's ABI version */
 	const char *version;           /**< the host program's version string */
 	/** [any-thread] Log a message attributed to the calling plugin. */
-	void (*log)(const struct lucid_ctx *ctx, int level, const char *fmt, ...) LUCID_PRINTF(3, 4);
+	void (*log)(const struct lucid_ctx *ctx, int level, const char *fmt, ...)
+	        LUCID_PRINTF(3, 4);
 	/**
 	 * [any-thread] Describe the error about to be returned. The text is copied; the last call
 	 * before the callback returns wins.
@@ -98,11 +99,12 @@ struct lucid_host {
 	const char *(*config)(const struct lucid_ctx *ctx, const char *key);
 	/**
 	 * [serialized] Perform an HTTP request (or read a local file) with the host's TLS, proxy,
-	 * redirect, size and time limits. Conditional requests answer status 304 with an empty body.
-	 * \return 0 and a filled \p resp (release it with http_release), or < 0 with the error set.
+	 * redirect, size and time limits. Conditional requests answer status 304 with an empty
+	 * body. \return 0 and a filled \p resp (release it with http_release), or < 0 with the
+	 * error set.
 	 */
 	int (*http)(const struct lucid_ctx *ctx, const struct lucid_http_request *req,
-		    struct lucid_http_response *resp);
+	            struct lucid_http_response *resp);
 	/** Release what http() put into \p resp. */
 	void (*http_release)(const struct lucid_ctx *ctx, struct lucid_http_response *resp);
 	/** [any-thread] Non-zero when the current operation should stop soon (LUCID_ECANCELLED). */

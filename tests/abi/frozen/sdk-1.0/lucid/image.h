@@ -29,8 +29,8 @@ struct lucid_image {
 	 * \return 0, LUCID_NOT_FOUND, LUCID_ELIMIT (larger than \p max or the host's metadata cap),
 	 *         LUCID_EINTEGRITY (content does not match \p digest)
 	 */
-	int (*read)(const struct lucid_image *img, const char *path, const char *digest,
-		    size_t max, const uint8_t **data, size_t *len);
+	int (*read)(const struct lucid_image *img, const char *path, const char *digest, size_t max,
+	            const uint8_t **data, size_t *len);
 	/** \return 0 if \p path exists (after links), else LUCID_NOT_FOUND. \p size may be NULL. */
 	int (*stat)(const struct lucid_image *img, const char *path, uint64_t *size);
 	void *priv; /**< host-private */
@@ -92,7 +92,8 @@ struct lucid_format_ops {
 	 *         input error); or < 0 (LUCID_EPARSE for malformed metadata).
 	 */
 	int (*resolve)(void *self, const struct lucid_ctx *ctx, const struct lucid_image *img,
-		       const struct lucid_image_request *req, const struct lucid_manifest_sink *out);
+	               const struct lucid_image_request *req,
+	               const struct lucid_manifest_sink *out);
 };
 
 LUCID_END_DECLS

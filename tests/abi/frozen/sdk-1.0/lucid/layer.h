@@ -22,13 +22,13 @@ struct lucid_layer {
 	 *         than \p max or than the host's cap), or < 0.
 	 */
 	int (*read)(const struct lucid_layer *layer, const char *path, size_t max,
-		    const uint8_t **data, size_t *len);
+	            const uint8_t **data, size_t *len);
 	/**
 	 * Call \p cb for every regular file of this layer whose path starts with \p prefix, in
 	 * lexical order. A non-zero return from \p cb stops the walk and is returned.
 	 */
 	int (*each)(const struct lucid_layer *layer, const char *prefix,
-		    int (*cb)(void *user, const char *path, uint64_t size), void *user);
+	            int (*cb)(void *user, const char *path, uint64_t size), void *user);
 	void *priv; /**< host-private */
 };
 

@@ -31,11 +31,12 @@ enum lucid_kind {
 
 /** One thing a plugin provides. Ownership: plugin (static const), until dlclose. */
 struct lucid_component {
-	uint32_t size;       /**< sizeof(struct lucid_component) */
-	uint32_t kind;       /**< enum lucid_kind */
-	const char *name;    /**< unique per kind, [a-z0-9._-]+, e.g. "dpkg" */
-	const char *version; /**< behaviour version; stored with results, a change forces a rescan */
-	const void *ops;     /**< struct lucid_<kind>_ops *, itself size-prefixed */
+	uint32_t size;    /**< sizeof(struct lucid_component) */
+	uint32_t kind;    /**< enum lucid_kind */
+	const char *name; /**< unique per kind, [a-z0-9._-]+, e.g. "dpkg" */
+	const char
+	        *version; /**< behaviour version; stored with results, a change forces a rescan */
+	const void *ops;  /**< struct lucid_<kind>_ops *, itself size-prefixed */
 };
 
 /**
@@ -47,8 +48,8 @@ struct lucid_plugin {
 	uint16_t abi_major, abi_minor; /**< LUCID_ABI_MAJOR, LUCID_TARGET_ABI_MINOR */
 	uint32_t size;                 /**< sizeof(struct lucid_plugin) as built */
 	uint32_t flags;                /**< reserved, 0 */
-	const char *name;        /**< [a-z0-9_]+, equal to <name> in the file name lucid-<name>.so */
-	const char *version;     /**< the plugin's release, e.g. "1.0.0" */
+	const char *name;    /**< [a-z0-9_]+, equal to <name> in the file name lucid-<name>.so */
+	const char *version; /**< the plugin's release, e.g. "1.0.0" */
 	const char *description; /**< one line */
 	const char *license;     /**< SPDX identifier */
 	/**
@@ -75,11 +76,11 @@ typedef const struct lucid_plugin *(*lucid_plugin_entry_fn)(void);
  */
 #define LUCID_PLUGIN_DEFINE(id, ...)                                                               \
 	const struct lucid_plugin lucid_plugin_##id = {.magic = LUCID_PLUGIN_MAGIC,                \
-						       .abi_major = LUCID_ABI_MAJOR,               \
-						       .abi_minor = LUCID_TARGET_ABI_MINOR,        \
-						       .size = sizeof(struct lucid_plugin),        \
-						       .name = #id,                                \
-						       __VA_ARGS__};                               \
+	                                               .abi_major = LUCID_ABI_MAJOR,               \
+	                                               .abi_minor = LUCID_TARGET_ABI_MINOR,        \
+	                                               .size = sizeof(struct lucid_plugin),        \
+	                                               .name = #id,                                \
+	                                               __VA_ARGS__};                               \
 	LUCID_PLUGIN_EXPORT_ENTRY_(id)
 
 #ifdef LUCID_PLUGIN_STATIC

@@ -3,15 +3,16 @@
  * ABI version of the lucid plugin SDK.
  *
  * Policy (PLUGINS.md, "Versioning"):
- *  - appending a field to a size-prefixed struct, a slot to a vtable or a value to an enum bumps MINOR;
+ *  - appending a field to a size-prefixed struct, a slot to a vtable or a value to an enum bumps
+ * MINOR;
  *  - removing, reordering or retyping anything bumps MAJOR.
- * A host accepts a plugin iff the plugin's major equals the host's and the plugin's minor is not newer
- * than the host's.
+ * A host accepts a plugin iff the plugin's major equals the host's and the plugin's minor is not
+ * newer than the host's.
  *
  * Changelog:
  *  - 1.0  initial ABI: plugin descriptor, host vtable, layer view, image source, records and sinks,
- *         image format handler, namespace detector, feature lister, version comparator, feed fetcher,
- *         notifier sink.
+ *         image format handler, namespace detector, feature lister, version comparator, feed
+ * fetcher, notifier sink.
  */
 #ifndef LUCID_VERSION_H
 #define LUCID_VERSION_H
