@@ -155,8 +155,8 @@ static int parse_package(struct jctx *j, const char *pkg, json_t *cves, char *er
 	const char *cve;
 	json_t *entry;
 	json_object_foreach (cves, cve, entry) {
-		if (!json_is_object(entry))
-			continue;
+		if (!json_is_object(entry) || !*cve || !*pkg)
+			continue; /* nothing to name a record by */
 		const char *desc = json_string_value(json_object_get(entry, "description"));
 		json_t *releases = json_object_get(entry, "releases");
 		if (!json_is_object(releases))
@@ -445,10 +445,12 @@ static int parse_list(const char *data, size_t len, struct jctx *j, char *err, s
 		if (q == eol) {
 			/* blank */
 		} else if (!indented) {
-			if (!parse_header(p, (size_t)(eol - p), &a))
+			if (!parse_header(p, (size_t)(eol - p), &a)) {
+				int shown = eol - p > 60 ? 60 : (int)(eol - p);
 				return fail(err, errlen,
-				            "advisory list line %zu: not a DSA/DLA header: %.60s",
-				            lineno, p);
+					    "advisory list line %zu: not a DSA/DLA header: %.*s", lineno,
+					    shown, p);
+			}
 			in_adv = true;
 			j->st->advisories++;
 		} else if (!in_adv) {

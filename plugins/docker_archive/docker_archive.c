@@ -132,9 +132,8 @@ static int da_resolve(void *self, const struct lucid_ctx *ctx, const struct luci
 	if (!config)
 		goto out;
 	json_t *diff_ids = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
-	if (!json_is_array(diff_ids) || json_array_size(diff_ids) != json_array_size(layers)) {
-		lucid_set_error(ctx, "%s: rootfs.diff_ids does not match the %zu layers",
-		                config_path, json_array_size(layers));
+	if (!json_is_array(diff_ids)) {
+		lucid_set_error(ctx, "%s: no rootfs.diff_ids", config_path);
 		rc = LUCID_EPARSE;
 		json_decref(config);
 		goto out;
@@ -158,8 +157,7 @@ static int da_resolve(void *self, const struct lucid_ctx *ctx, const struct luci
 		if (rc < 0)
 			break;
 		const char *member = json_string_value(l);
-		const char *diff_id = json_string_value(json_array_get(diff_ids, i));
-		if (!member || !diff_id) {
+		if (!member) {
 			lucid_set_error(ctx, "manifest.json: layer %zu is not a path", i);
 			rc = LUCID_EPARSE;
 			break;
@@ -167,13 +165,35 @@ static int da_resolve(void *self, const struct lucid_ctx *ctx, const struct luci
 		struct lucid_image_layer layer = LUCID_RECORD_INIT(lucid_image_layer);
 		char blob[72];
 		layer.member = member;
-		layer.diff_id = diff_id;
-		if (strncmp(member, "blobs/sha256/", 13) == 0 &&
-		    digest_from_name(member, blob) == 0) {
+		bool named = digest_from_name(member, blob) == 0;
+		if (named && strncmp(member, "blobs/sha256/", 13) == 0) {
+			/* Docker 25+: OCI-style blobs named by the digest of their bytes */
 			layer.digest = blob;
 			layer.digest_of = LUCID_DIGEST_OF_BLOB;
+			layer.diff_id = json_string_value(json_array_get(diff_ids, i));
 		} else {
+			/* <diff_id>.tar (skopeo) or <id>/layer.tar (docker < 25): the config's
+			 * diff_ids name them; by name where possible, else by position */
+			const char *diff_id = NULL;
+			size_t k;
+			json_t *d;
+			json_array_foreach (diff_ids, k, d)
+				if (named && json_is_string(d) &&
+				    !strcmp(json_string_value(d), blob))
+					diff_id = json_string_value(d);
+			if (!diff_id && json_array_size(diff_ids) == json_array_size(layers))
+				diff_id = json_string_value(json_array_get(diff_ids, i));
+			if (!diff_id) {
+				lucid_set_error(ctx,
+				                "%s: rootfs.diff_ids (%zu) does not match the %zu "
+				                "layers of manifest.json",
+				                config_path, json_array_size(diff_ids),
+				                json_array_size(layers));
+				rc = LUCID_EPARSE;
+				break;
+			}
 			layer.digest = diff_id;
+			layer.diff_id = diff_id;
 			layer.digest_of = LUCID_DIGEST_OF_TAR;
 		}
 		rc = out->layer(out->priv, &layer);
