@@ -365,3 +365,107 @@ Test(cli, matching_rules)
 	json_decref(rep);
 	run_free(&r);
 }
+
+static size_t count_packages(struct run_result *r)
+{
+	json_t *rep = json_loads(r->out, 0, NULL);
+	cr_assert_not_null(rep, "%s", r->err);
+	size_t n = json_array_size(json_object_get(rep, "packages"));
+	json_decref(rep);
+	return n;
+}
+
+Test(cli, configuration_file)
+{
+	struct run_result r = {0};
+	FILE *f = fopen(in_tmp("lucid.yaml"), "w");
+	fprintf(f,
+	        "# where the data lives\n"
+	        "db: %s/cfg-db\n"
+	        "max_file_size: 16M\n"
+	        "feeds:\n"
+	        "  debian:\n"
+	        "    - %s\n",
+	        tmp, data_path("feeds/debian/DLA-list.gz"));
+	fclose(f);
+	const char *update[] = {lucid_path(), "--config", in_tmp("lucid.yaml"), "update", NULL};
+	run_cmd(update, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "1 updated"), "%s", r.err);
+	const char *scan[] = {lucid_path(),
+	                      "scan",
+	                      "--format",
+	                      "json",
+	                      "--config",
+	                      in_tmp("lucid.yaml"),
+	                      data_path("images/debian-7-wheezy.layer.tar.gz"),
+	                      NULL};
+	run_free(&r);
+	run_cmd(scan, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_gt(count_vulns(&r), 0, "the configured database was not used");
+
+	f = fopen(in_tmp("bad.yaml"), "w");
+	fputs("db: /tmp/x\nfedds:\n  debian: x\n", f);
+	fclose(f);
+	const char *bad[] = {lucid_path(), "--config", in_tmp("bad.yaml"), "plugins", NULL};
+	run_free(&r);
+	run_cmd(bad, &r);
+	expect_input_error(&r, "bad.yaml:2: unknown key 'fedds'");
+	f = fopen(in_tmp("bad2.yaml"), "w");
+	fputs("max_file_size: lots\n", f);
+	fclose(f);
+	const char *bad2[] = {lucid_path(), "--config", in_tmp("bad2.yaml"), "plugins", NULL};
+	run_free(&r);
+	run_cmd(bad2, &r);
+	expect_input_error(&r, "bad2.yaml:1: max_file_size must be a size");
+	run_free(&r);
+}
+
+/*
+ * A multi-platform image index, assembled from the real bookworm blobs: "base" stands in as
+ * linux/arm64/v8, "layered" as linux/amd64.
+ */
+Test(cli, platform_selection)
+{
+	const char *oci = shared_path("images/debian-bookworm.oci.tar");
+	if (!oci)
+		cr_skip_test("../shared/images is not here (CI has it)");
+	const char *dir = in_tmp("multi");
+	cr_assert_eq(
+	        sh("mkdir -p '%s' && cd '%s' && tar -xf '%s' && "
+	           "printf '%%s' "
+	           "'{\"schemaVersion\":2,\"mediaType\":\"application/"
+	           "vnd.oci.image.index.v1+json\","
+	           "\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+	           "\"digest\":\"sha256:"
+	           "26517e23b678a83246b4e82099102df78c4616329cc27fea994d7e284e25e31d\","
+	           "\"size\":350,\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\","
+	           "\"variant\":\"v8\"}},"
+	           "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+	           "\"digest\":\"sha256:"
+	           "32c0ae401e47f25b11c406c112f84c4c1fc51cb16ba21d638c471f3bf3cd4976\","
+	           "\"size\":821,\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}' > "
+	           "idx && "
+	           "h=$(sha256sum idx | cut -c1-64) && mv idx blobs/sha256/$h && "
+	           "printf '{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+	           "\"application/"
+	           "vnd.oci.image.index.v1+json\",\"digest\":\"sha256:%%s\",\"size\":%%s,"
+	           "\"annotations\":{\"org.opencontainers.image.ref.name\":\"multi\"}}]}' $h "
+	           "$(stat -c %%s blobs/sha256/$h) > index.json",
+	           dir, dir, oci),
+	        0);
+	struct run_result r = {0};
+	char image[4200];
+	snprintf(image, sizeof image, "%s:multi", dir);
+	LUCID("scan", "--format", "json", image);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(count_packages(&r), 107, "linux/amd64 is the default");
+	LUCID("scan", "--format", "json", "--platform", "linux/arm64", image);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(count_packages(&r), 88);
+	LUCID("scan", "--platform", "linux/s390x", image);
+	expect_input_error(&r, "no image for platform linux/s390x (the index has: linux/arm64/v8, "
+	                       "linux/amd64)");
+	run_free(&r);
+}
