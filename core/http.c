@@ -26,7 +26,8 @@ static int64_t body_read(void *priv, void *dst, size_t len)
 	size_t left = rp->body.len - rp->pos;
 	if (len > left)
 		len = left;
-	memcpy(dst, rp->body.data + rp->pos, len);
+	if (len)
+		memcpy(dst, rp->body.data + rp->pos, len);
 	rp->pos += len;
 	return (int64_t)len;
 }

@@ -242,8 +242,8 @@ static int on_layer_walked(void *user, struct layer_job *job, struct layer_view 
 	if (rc < 0)
 		return rc;
 	w->rep->layers[idx].res = res;
-	host_logf(LUCID_LOG_INFO, "layer %s: walked, %zu packages%s", digest, res->npkgs,
-	          res->ns ? "" : "");
+	host_logf(LUCID_LOG_INFO, "layer %s: walked, %zu packages, namespace %s", digest,
+	          res->npkgs, res->ns ? res->ns->name : "none");
 	if (w->st)
 		return store_put_layer(w->st, job->digest, w->scanner_set, res, e);
 	return 0;
@@ -375,18 +375,19 @@ static int probe_format(const struct registry *reg, struct image_source *src,
 	return 0;
 }
 
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp((*(const struct view_entry *const *)a)->path,
+	              (*(const struct view_entry *const *)b)->path);
+}
+
 /* A digest for content that has none of its own (a root filesystem): hash of what was kept. */
 static void view_digest(const struct layer_view *v, char out[72])
 {
 	const struct view_entry **sorted = xcalloc(v->n ? v->n : 1, sizeof *sorted);
 	for (size_t i = 0; i < v->n; i++)
 		sorted[i] = &v->e[i];
-	for (size_t i = 1; i < v->n; i++)
-		for (size_t j = i; j > 0 && strcmp(sorted[j - 1]->path, sorted[j]->path) > 0; j--) {
-			const struct view_entry *t = sorted[j];
-			sorted[j] = sorted[j - 1];
-			sorted[j - 1] = t;
-		}
+	qsort(sorted, v->n, sizeof *sorted, cmp_entry);
 	struct sha256 *h = sha256_new();
 	for (size_t i = 0; i < v->n; i++) {
 		char hdr[64];

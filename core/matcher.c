@@ -107,6 +107,7 @@ int match_report(const struct registry *reg, struct store *st, const struct inde
 	if (m.bad_versions)
 		host_logf(LUCID_LOG_WARN, "%d version comparisons failed (unparsable versions)",
 		          m.bad_versions);
-	qsort(out->m, out->n, sizeof *out->m, cmp_match);
+	if (out->n)
+		qsort(out->m, out->n, sizeof *out->m, cmp_match);
 	return 0;
 }

@@ -417,7 +417,8 @@ int registry_load_dir(struct registry *r, const char *dir, struct err *e)
 	char **files = NULL;
 	size_t n = 0;
 	collect(dir, 0, &files, &n);
-	qsort(files, n, sizeof *files, cmp_str);
+	if (n)
+		qsort(files, n, sizeof *files, cmp_str);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (rc == 0)

@@ -282,7 +282,7 @@ static bool parse_header(const char *line, size_t n, struct advisory *a)
 	while (p < end && *p != ' ')
 		p++;
 	size_t idn = (size_t)(p - id);
-	if (idn < 5 || idn >= sizeof a->id || (strncmp(id, "DSA-", 4) && strncmp(id, "DLA-", 4)))
+	if (idn < 5 || idn >= sizeof a->id || (strncmp(id, "DSA-", 4) != 0 && strncmp(id, "DLA-", 4) != 0))
 		return false;
 	memset(a, 0, sizeof *a);
 	memcpy(a->id, id, idn);

@@ -39,10 +39,8 @@ static void unquote(const char *v, size_t n, char *out)
 			q = 0;
 			continue;
 		}
-		if (q == '"' && c == '\\' && i + 1 < n && strchr("\"\\$`", v[i + 1])) {
-			c = v[++i];
-		} else if (!q && c == '\\' && i + 1 < n) {
-			c = v[++i];
+		if (c == '\\' && i + 1 < n && (!q || (q == '"' && strchr("\"\\$`", v[i + 1])))) {
+			c = v[++i]; /* an escaped character, outside quotes or in double quotes */
 		} else if (!q && c == '#') {
 			break;
 		}

@@ -469,3 +469,35 @@ Test(cli, platform_selection)
 	                       "linux/amd64)");
 	run_free(&r);
 }
+
+Test(cli, database_schema_and_layer_cache)
+{
+	struct run_result r = {0};
+	LUCID("-v", "scan", data_path("images/debian-7-wheezy.layer.tar.gz"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	if (shared_path("images/debian-bookworm.oci.tar")) {
+		char base[4200], layered[4200];
+		snprintf(base, sizeof base, "%s:base",
+		         shared_path("images/debian-bookworm.oci.tar"));
+		snprintf(layered, sizeof layered, "%s:layered",
+		         shared_path("images/debian-bookworm.oci.tar"));
+		LUCID("-v", "scan", base);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		LUCID("-v", "scan", layered);
+		cr_assert_not_null(strstr(r.err,
+		                          "layer sha256:f808d362beb9cd9d38fcf6c02a8c195f2d6f18fa"
+		                          "7e2e7af43f1130dc3c0d8312: cached, not walked"),
+		                   "%s", r.err);
+		cr_assert_not_null(strstr(r.err,
+		                          "layer sha256:87e50ea37acf391f1ea0518cd4017ff663f3f6"
+		                          "0d0f5286b868648a914da566ba: walked"),
+		                   "%s", r.err);
+	}
+	/* a database written by a newer lucid is refused, not misread */
+	if (sh("command -v mdb_load >/dev/null") != 0)
+		cr_skip_test("mdb_load (lmdb-utils) is needed to forge a newer schema");
+	cr_assert_eq(sh("printf 'schema\\n99\\n' | mdb_load -T -s meta '%s'", db), 0);
+	LUCID("scan", data_path("images/debian-7-wheezy.layer.tar.gz"));
+	expect_input_error(&r, "has schema version 99; this lucid understands up to 1");
+	run_free(&r);
+}

@@ -139,3 +139,21 @@ Test(osrelease, every_fixture_parses)
 	walk(data_path("os-release"), &files);
 	cr_assert_gt(files, 200);
 }
+
+/* The dpkg lister through the plugin, on a distroless-style root filesystem (status.d files
+ * without Status fields; md5sums companions ignored). */
+Test(dpkg_lister, distroless_status_d, .init = setup, .fini = teardown)
+{
+	struct arena a = {0};
+	struct index_report rep;
+	struct err e = {0};
+	struct index_opts o = {0};
+	int rc = index_image(&reg, NULL, data_path("dpkg/edge-cases/distroless"), &o, &a, &rep, &e);
+	cr_assert_eq(rc, 0, "%s", e.msg);
+	cr_assert_eq(rep.npkgs, 1);
+	cr_assert_str_eq(rep.pkgs[0].name, "libsqlite3-0");
+	cr_assert_str_eq(rep.pkgs[0].version, "3.34.1-3");
+	cr_assert_str_eq(rep.pkgs[0].source_name, "sqlite3");
+	cr_assert_str_eq(rep.pkgs[0].db_path, "var/lib/dpkg/status.d/libsqlite3-0");
+	arena_free(&a);
+}
