@@ -84,6 +84,18 @@ static struct member *member_resolve(const struct image_source *s, const char *n
 	return NULL;
 }
 
+/*
+ * Could this member belong to an image container (rather than to a root filesystem archived
+ * as a single layer)? Only these are indexed, so that a layer's thousands of entries cost
+ * nothing: top-level files, blobs/..., layer tarballs and legacy <id>/json|VERSION.
+ */
+static bool container_member(const char *name)
+{
+	return !strchr(name, '/') || str_has_prefix(name, "blobs/") ||
+	       str_has_suffix(name, ".tar") || str_has_suffix(name, "/json") ||
+	       str_has_suffix(name, "/VERSION");
+}
+
 static bool meta_candidate(const char *name)
 {
 	return !strchr(name, '/') || str_has_prefix(name, "blobs/") ||
@@ -146,7 +158,8 @@ static int index_archive(struct image_source *s, const struct pathset *want, str
 		const char *raw = archive_entry_pathname(ae);
 		mode_t type = archive_entry_filetype(ae);
 		if (raw && path_normalize(raw, name, sizeof name) && name[0] &&
-		    (type == AE_IFREG || type == AE_IFLNK || archive_entry_hardlink(ae))) {
+		    (type == AE_IFREG || type == AE_IFLNK || archive_entry_hardlink(ae)) &&
+		    container_member(name)) {
 			s->m = xrealloc(s->m, (s->nm + 1) * sizeof *s->m);
 			struct member *m = &s->m[s->nm++];
 			memset(m, 0, sizeof *m);
