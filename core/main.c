@@ -191,16 +191,18 @@ static int cmd_update(struct globals *g, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'F') {
+			/* NAME=SOURCE, or NAME alone for that fetcher's upstream feeds */
 			char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg || !eq[1]) {
-				fprintf(stderr, "lucid: --feed takes NAME=SOURCE, not '%s'\n",
-				        optarg);
+			if (eq == optarg || !optarg[0] || (eq && !eq[1])) {
+				fprintf(stderr, "lucid: --feed takes NAME or NAME=SOURCE, not '%s'\n",
+					optarg);
 				free(src);
 				return EXIT_INPUT;
 			}
-			*eq = 0;
+			if (eq)
+				*eq = 0;
 			src = xrealloc(src, (n + 1) * sizeof *src);
-			src[n++] = (struct feed_source){optarg, eq + 1};
+			src[n++] = (struct feed_source){optarg, eq ? eq + 1 : NULL};
 		} else if (c == 'x') {
 			force = true;
 		} else if (c == 'h') {

@@ -97,7 +97,6 @@ int update_one(const struct registry *reg, struct store *st, const struct compon
 }
 
 struct default_feeds {
-	const struct component *c;
 	char **urls;
 	size_t n;
 };
@@ -113,7 +112,7 @@ static int on_default_feed(void *user, const struct lucid_feed *f)
 }
 
 static void tally(struct update_result *res, int rc, int outcome, int *first, struct err *e,
-                  struct err *fe)
+		  struct err *fe)
 {
 	if (rc < 0) {
 		res->failed++;
@@ -129,8 +128,37 @@ static void tally(struct update_result *res, int rc, int outcome, int *first, st
 	}
 }
 
+/* Ask fetcher c for its upstream feeds and update each. */
+static void update_defaults(const struct registry *reg, struct store *st,
+			    const struct component *c, bool force, struct update_result *res,
+			    int *first, struct err *e)
+{
+	struct default_feeds d = {NULL, 0};
+	struct lucid_ctx ctx;
+	struct call call;
+	struct err fe = {0};
+	call_ctx_init(&ctx, &call, reg, c->plugin, &fe);
+	int rc = c->ops.fetcher.feeds(c->plugin->self, &ctx, on_default_feed, &d);
+	if (rc < 0) {
+		char what[256];
+		snprintf(what, sizeof what, "feed %s: finding the upstream feeds", c->name);
+		call_fail(&call, rc, what);
+		tally(res, rc, 0, first, e, &fe);
+	}
+	for (size_t k = 0; k < d.n; k++) {
+		int outcome = 0;
+		if (rc >= 0) {
+			struct err fe2 = {0};
+			int r2 = update_one(reg, st, c, d.urls[k], force, &outcome, &fe2);
+			tally(res, r2, outcome, first, e, &fe2);
+		}
+		free(d.urls[k]);
+	}
+	free(d.urls);
+}
+
 int update_feeds(const struct registry *reg, struct store *st, const struct feed_source *src,
-                 size_t n, bool force, struct update_result *res, struct err *e)
+		 size_t n, bool force, struct update_result *res, struct err *e)
 {
 	memset(res, 0, sizeof *res);
 	int first = 0;
@@ -138,40 +166,30 @@ int update_feeds(const struct registry *reg, struct store *st, const struct feed
 		const struct component *c = registry_find(reg, LUCID_KIND_FETCHER, src[i].fetcher);
 		struct err fe = {0};
 		int outcome = 0, rc;
-		if (!c)
-			rc = err_set(&fe, -ENOENT,
-			             "no feed fetcher named '%s' (see `lucid plugins`)",
-			             src[i].fetcher);
-		else
+		if (!c) {
+			rc = err_set(&fe, -ENOENT, "no feed fetcher named '%s' (see `lucid plugins`)",
+				     src[i].fetcher);
+		} else if (!src[i].url) {
+			if (!c->ops.fetcher.feeds) {
+				rc = err_set(&fe, -EINVAL,
+					     "feed %s has no upstream feeds: name a source "
+					     "(--feed %s=URL_OR_FILE)",
+					     c->name, c->name);
+			} else {
+				update_defaults(reg, st, c, force, res, &first, e);
+				continue;
+			}
+		} else {
 			rc = update_one(reg, st, c, src[i].url, force, &outcome, &fe);
+		}
 		tally(res, rc, outcome, &first, e, &fe);
 	}
 	if (n)
 		return first;
 	for (size_t i = 0; i < reg->ncomps; i++) {
 		const struct component *c = &reg->comps[i];
-		if (c->kind != LUCID_KIND_FETCHER || !c->ops.fetcher.feeds)
-			continue;
-		struct default_feeds d = {c, NULL, 0};
-		struct lucid_ctx ctx;
-		struct call call;
-		struct err fe = {0};
-		call_ctx_init(&ctx, &call, reg, c->plugin, &fe);
-		int rc = c->ops.fetcher.feeds(c->plugin->self, &ctx, on_default_feed, &d);
-		if (rc < 0) {
-			call_fail(&call, rc, "listing default feeds");
-			tally(res, rc, 0, &first, e, &fe);
-		}
-		for (size_t k = 0; k < d.n; k++) {
-			int outcome = 0;
-			if (rc >= 0) {
-				struct err fe2 = {0};
-				int r2 = update_one(reg, st, c, d.urls[k], force, &outcome, &fe2);
-				tally(res, r2, outcome, &first, e, &fe2);
-			}
-			free(d.urls[k]);
-		}
-		free(d.urls);
+		if (c->kind == LUCID_KIND_FETCHER && c->ops.fetcher.feeds)
+			update_defaults(reg, st, c, force, res, &first, e);
 	}
 	return first;
 }

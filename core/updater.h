@@ -9,7 +9,7 @@
 
 struct feed_source {
 	const char *fetcher; /* component name, e.g. "debian" */
-	const char *url;     /* http(s) URL, file:// URL or path */
+	const char *url;     /* http(s) URL, file:// URL or path; NULL: the fetcher's upstream feeds */
 };
 
 struct update_result {
@@ -18,7 +18,8 @@ struct update_result {
 };
 
 /*
- * Update the named feeds, or every fetcher's default feeds when n == 0. Each feed commits or
+ * Update the named feeds (a NULL url: that fetcher's upstream feeds), or every fetcher's
+ * upstream feeds when n == 0. Each feed commits or
  * rolls back on its own; a failure is reported through e (the first one) and counted, and the
  * remaining feeds still run. Returns 0 if every feed succeeded, else the first error code.
  */

@@ -13,8 +13,8 @@ static int debian_feeds(void *self, const struct lucid_ctx *ctx,
                         int (*cb)(void *user, const struct lucid_feed *feed), void *user)
 {
 	(void)self;
-	(void)ctx;
-	struct lucid_feed f = {sizeof f, "debian-tracker", TRACKER_JSON};
+	const char *url = ctx->host->config(ctx, "url"); /* a mirror of the tracker JSON */
+	struct lucid_feed f = {sizeof f, "debian-tracker", url ? url : TRACKER_JSON};
 	return cb(user, &f);
 }
 

@@ -282,7 +282,8 @@ static bool parse_header(const char *line, size_t n, struct advisory *a)
 	while (p < end && *p != ' ')
 		p++;
 	size_t idn = (size_t)(p - id);
-	if (idn < 5 || idn >= sizeof a->id || (strncmp(id, "DSA-", 4) != 0 && strncmp(id, "DLA-", 4) != 0))
+	if (idn < 5 || idn >= sizeof a->id ||
+	    (strncmp(id, "DSA-", 4) != 0 && strncmp(id, "DLA-", 4) != 0))
 		return false;
 	memset(a, 0, sizeof *a);
 	memcpy(a->id, id, idn);
@@ -448,8 +449,8 @@ static int parse_list(const char *data, size_t len, struct jctx *j, char *err, s
 			if (!parse_header(p, (size_t)(eol - p), &a)) {
 				int shown = eol - p > 60 ? 60 : (int)(eol - p);
 				return fail(err, errlen,
-					    "advisory list line %zu: not a DSA/DLA header: %.*s", lineno,
-					    shown, p);
+				            "advisory list line %zu: not a DSA/DLA header: %.*s",
+				            lineno, shown, p);
 			}
 			in_adv = true;
 			j->st->advisories++;

@@ -50,7 +50,8 @@ static int digest_from_name(const char *path, char out[72])
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	size_t n = strspn(base, "0123456789abcdef");
-	if (n != 64 || (base[64] && strcmp(base + 64, ".json") != 0 && strcmp(base + 64, ".tar") != 0))
+	if (n != 64 ||
+	    (base[64] && strcmp(base + 64, ".json") != 0 && strcmp(base + 64, ".tar") != 0))
 		return -1;
 	snprintf(out, 72, "sha256:%.64s", base);
 	return 0;

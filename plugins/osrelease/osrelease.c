@@ -6,8 +6,13 @@
 
 #define RELEASE_FILE_MAX (64 * 1024)
 
-static const char *const osr_paths[] = {"etc/os-release", "usr/lib/os-release",
-                                        "etc/debian_version", "etc/lsb-release", NULL};
+static const char *const osr_paths[] = {"etc/os-release",
+                                        "usr/lib/os-release",
+                                        "etc/lsb-release",
+                                        "etc/alpine-release",
+                                        "etc/issue",
+                                        "etc/debian_version",
+                                        NULL};
 
 static int read_small(const struct lucid_layer *layer, const char *path, const char **data,
                       size_t *len)
@@ -32,6 +37,10 @@ static int osr_detect(void *self, const struct lucid_ctx *ctx, const struct luci
 		ok = osr_parse_os_release(data, len, &info);
 	if (!ok && read_small(layer, "etc/lsb-release", &data, &len) == 0)
 		ok = osr_parse_lsb_release(data, len, &info);
+	if (!ok && read_small(layer, "etc/alpine-release", &data, &len) == 0)
+		ok = osr_parse_alpine_release(data, len, &info);
+	if (!ok && read_small(layer, "etc/issue", &data, &len) == 0)
+		ok = osr_parse_issue(data, len, &info);
 	if (!ok && read_small(layer, "etc/debian_version", &data, &len) == 0)
 		ok = osr_parse_debian_version(data, len, &info);
 	if (!ok)
@@ -61,12 +70,13 @@ static const struct lucid_component osr_detector = {
         .size = sizeof(struct lucid_component),
         .kind = LUCID_KIND_DETECTOR,
         .name = "os-release",
-        .version = "1",
+        .version = "2", /* 2: Alpine release names; alpine-release and issue files */
         .ops = &osr_ops,
 };
 
 static const struct lucid_component *const osr_components[] = {&osr_detector, NULL};
 
-LUCID_PLUGIN_DEFINE(osrelease, .version = "1.0.0",
-                    .description = "operating system from os-release, lsb-release, debian_version",
-                    .license = "Apache-2.0", .components = osr_components)
+LUCID_PLUGIN_DEFINE(
+        osrelease, .version = "1.0.0",
+        .description = "OS from os-release, lsb-release, alpine-release, issue, debian_version",
+        .license = "Apache-2.0", .components = osr_components)

@@ -158,6 +158,75 @@ bool osr_parse_debian_version(const char *data, size_t len, struct os_info *out)
 	return true;
 }
 
+/* First line of data, without its newline, into out (bounded); false if empty or binary. */
+static bool first_line(const char *data, size_t len, char *out)
+{
+	if (memchr(data, 0, len))
+		return false;
+	const char *nl = memchr(data, '\n', len);
+	size_t n = nl ? (size_t)(nl - data) : len;
+	while (n && (data[n - 1] == '\r' || data[n - 1] == ' '))
+		n--;
+	if (n == 0 || n >= OSR_VALUE_MAX)
+		return false;
+	memcpy(out, data, n);
+	out[n] = 0;
+	return true;
+}
+
+static void set_alpine(struct os_info *out, const char *version)
+{
+	memset(out, 0, sizeof *out);
+	strcpy(out->id, "alpine");
+	strcpy(out->name, "Alpine Linux");
+	set(out->version_id, version, strlen(version));
+}
+
+bool osr_parse_alpine_release(const char *data, size_t len, struct os_info *out)
+{
+	char line[OSR_VALUE_MAX];
+	if (!first_line(data, len, line) || !(line[0] >= '0' && line[0] <= '9') ||
+	    strspn(line, "0123456789._abcdefghijklmnopqrstuvwxyz") != strlen(line))
+		return false;
+	set_alpine(out, line);
+	return true;
+}
+
+bool osr_parse_issue(const char *data, size_t len, struct os_info *out)
+{
+	static const char prefix[] = "Welcome to Alpine Linux ";
+	char line[OSR_VALUE_MAX];
+	if (!first_line(data, len, line) || strncmp(line, prefix, sizeof prefix - 1) != 0)
+		return false;
+	const char *v = line + sizeof prefix - 1;
+	size_t n = strspn(v, "0123456789._abcdefghijklmnopqrstuvwxyz");
+	if (n == 0 || !(v[0] >= '0' && v[0] <= '9'))
+		return false;
+	char version[OSR_VALUE_MAX];
+	memcpy(version, v, n);
+	version[n] = 0;
+	set_alpine(out, version);
+	if (strstr(v + n, "(edge)"))
+		strcpy(out->pretty_name, "Alpine Linux edge");
+	return true;
+}
+
+/* Alpine names its releases vX.Y; development snapshots (edge) carry a pre-release suffix. */
+static bool alpine_release(const struct os_info *info, char *ver, size_t n)
+{
+	const char *v = info->version_id;
+	if (strstr(info->pretty_name, "edge") || strchr(v, '_')) {
+		snprintf(ver, n, "edge");
+		return true;
+	}
+	const char *dot = strchr(v, '.');
+	if (!(v[0] >= '0' && v[0] <= '9') || !dot || !(dot[1] >= '0' && dot[1] <= '9'))
+		return false;
+	size_t major_minor = (size_t)(dot + 1 - v) + strspn(dot + 1, "0123456789");
+	snprintf(ver, n, "v%.*s", (int)major_minor, v);
+	return true;
+}
+
 static bool has_word(const char *list, const char *w)
 {
 	size_t n = strlen(w);
@@ -185,7 +254,10 @@ bool osr_namespace(const struct os_info *info, char *name, size_t namesz, const 
 	         !strcmp(id, "rocky"))
 		*format = "rpm";
 	char ver[OSR_VALUE_MAX];
-	if (info->version_id[0]) {
+	if (!strcmp(id, "alpine")) {
+		if (!alpine_release(info, ver, sizeof ver))
+			return false;
+	} else if (info->version_id[0]) {
 		snprintf(ver, sizeof ver, "%s", info->version_id);
 		if (!strcmp(id, "debian")) /* Debian's feeds name major releases */
 			ver[strspn(ver, "0123456789")] = 0;

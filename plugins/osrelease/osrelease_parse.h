@@ -22,9 +22,15 @@ bool osr_parse_lsb_release(const char *data, size_t len, struct os_info *out);
 /* Parse /etc/debian_version ("12.4", "bookworm/sid"). Returns true for a usable version. */
 bool osr_parse_debian_version(const char *data, size_t len, struct os_info *out);
 
+/* Parse /etc/alpine-release ("3.10.4", "3.19_alpha20230901" for edge). */
+bool osr_parse_alpine_release(const char *data, size_t len, struct os_info *out);
+/* Parse an Alpine /etc/issue ("Welcome to Alpine Linux 3.10"). Other systems' issue: false. */
+bool osr_parse_issue(const char *data, size_t len, struct os_info *out);
+
 /*
  * The namespace name "<id>:<version>" for info, and the version format of its packages
- * ("dpkg", "rpm", "apk", or NULL if unknown). Debian uses the major version ("debian:12").
+ * ("dpkg", "rpm", "apk", or NULL if unknown). Debian uses the major version ("debian:12"),
+ * Alpine its secdb's release names ("alpine:v3.10", "alpine:edge").
  * Returns false when there is not enough to name a namespace.
  */
 bool osr_namespace(const struct os_info *info, char *name, size_t namesz, const char **format);

@@ -67,7 +67,7 @@ Test(cli, usage_errors)
 	expect_input_error(&r, "exactly one IMAGE");
 	LUCID("scan", "--format", "xml", data_path("images/debian-7-wheezy.layer.tar.gz"));
 	expect_input_error(&r, "--format must be table or json");
-	LUCID("update", "--feed", "debian");
+	LUCID("update", "--feed", "=x");
 	expect_input_error(&r, "NAME=SOURCE");
 	run_free(&r);
 }

@@ -157,3 +157,62 @@ Test(dpkg_lister, distroless_status_d, .init = setup, .fini = teardown)
 	cr_assert_str_eq(rep.pkgs[0].db_path, "var/lib/dpkg/status.d/libsqlite3-0");
 	arena_free(&a);
 }
+
+/* Alpine: every claircore fixture against claircore's own expected version. */
+Test(osrelease, alpine_releases_as_claircore_expects, .init = setup, .fini = teardown)
+{
+	const char *versions[] = {"3.3",  "3.4",  "3.5",  "3.6",  "3.7",  "3.8",
+	                          "3.9",  "3.10", "3.11", "3.12", "3.13", "3.14",
+	                          "3.15", "3.16", "3.17", "3.18", "edge"};
+	for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+		char dir[4096], golden[4200];
+		snprintf(dir, sizeof dir, "%s%s", data_path("os-release/claircore/alpine-"),
+		         versions[i]);
+		snprintf(golden, sizeof golden, "%s/want.upstream-golden.json", dir);
+		size_t len;
+		char *json = slurp(golden, &len);
+		/* [{"did":"alpine",...,"version":"3.18",...}] */
+		char *v = strstr(json, "\"version\":\"");
+		cr_assert_not_null(v, "%s", golden);
+		v += 11;
+		*strchr(v, '"') = 0;
+		char want[64];
+		snprintf(want, sizeof want, "alpine:%s%s", strcmp(v, "edge") ? "v" : "", v);
+		char *ns = namespace_of(dir);
+		cr_assert_str_eq(ns ? ns : "(none)", want, "%s", dir);
+		free(ns);
+		free(json);
+	}
+	/* alpine-release only; a corrupt one names nothing */
+	char *ns = namespace_of(data_path("apk/alpine-2.6"));
+	cr_assert_str_eq(ns ? ns : "(none)", "alpine:v2.6");
+	free(ns);
+	ns = namespace_of(data_path("os-release/snyk/alpine_release_corrupt"));
+	cr_assert_null(ns, "%s", ns);
+	free(ns);
+	ns = namespace_of(data_path("os-release/syft/alpine"));
+	cr_assert_str_eq(ns ? ns : "(none)", "alpine:v3.11");
+	free(ns);
+}
+
+Test(osrelease, alpine_issue_and_release_files)
+{
+	struct os_info info;
+	char name[600];
+	const char *fmt;
+	const char issue[] = "Welcome to Alpine Linux 3.19_alpha20230901 (edge)\nKernel \\r on an "
+	                     "\\m (\\l)\n\n";
+	cr_assert(osr_parse_issue(issue, sizeof issue - 1, &info));
+	cr_assert(osr_namespace(&info, name, sizeof name, &fmt));
+	cr_assert_str_eq(name, "alpine:edge");
+	cr_assert_str_eq(fmt, "apk");
+	const char issue2[] = "Welcome to Alpine Linux 3.3\nKernel \\r on an \\m (\\l)\n";
+	cr_assert(osr_parse_issue(issue2, sizeof issue2 - 1, &info));
+	cr_assert(osr_namespace(&info, name, sizeof name, &fmt));
+	cr_assert_str_eq(name, "alpine:v3.3");
+	const char ubuntu[] = "Ubuntu 22.04.3 LTS \\n \\l\n";
+	cr_assert_not(osr_parse_issue(ubuntu, sizeof ubuntu - 1, &info));
+	cr_assert(osr_parse_alpine_release("3.10.4\n", 7, &info));
+	cr_assert(osr_namespace(&info, name, sizeof name, &fmt));
+	cr_assert_str_eq(name, "alpine:v3.10");
+}
