@@ -38,6 +38,13 @@ static const char *in_tmp(const char *name)
 	return b;
 }
 
+#define LUCID_INTO(res, ...)                                                                       \
+	do {                                                                                       \
+		const char *argv_[] = {lucid_path(), "--db", db, __VA_ARGS__, NULL};               \
+		run_free(res);                                                                     \
+		run_cmd(argv_, res);                                                               \
+	} while (0)
+
 #define LUCID(...)                                                                                 \
 	do {                                                                                       \
 		const char *argv_[] = {lucid_path(), "--db", db, __VA_ARGS__, NULL};               \
@@ -499,5 +506,129 @@ Test(cli, database_schema_and_layer_cache)
 	cr_assert_eq(sh("printf 'schema\\n99\\n' | mdb_load -T -s meta '%s'", db), 0);
 	LUCID("scan", data_path("images/debian-7-wheezy.layer.tar.gz"));
 	expect_input_error(&r, "has schema version 99; this lucid understands up to 1");
+	run_free(&r);
+}
+
+/* "package id" lines of a JSON report, sorted. */
+static char *vuln_pairs(struct run_result *r)
+{
+	json_t *rep = json_loads(r->out, 0, NULL);
+	cr_assert_not_null(rep, "%s", r->err);
+	struct buf b = {0};
+	buf_add(&b, NULL, 0);
+	size_t i;
+	json_t *v;
+	json_array_foreach (json_object_get(rep, "vulnerabilities"), i, v)
+		buf_addf(&b, "%s %s %s\n", json_string_value(json_object_get(v, "package")),
+		         json_string_value(json_object_get(v, "id")),
+		         json_string_value(json_object_get(v, "fixed_in")));
+	json_decref(rep);
+	return b.data;
+}
+
+static void load_secdb(struct run_result *r, const char *release)
+{
+	char main_feed[4200], community[4200];
+	snprintf(main_feed, sizeof main_feed, "alpine=%s%s/main.yaml",
+	         data_path("feeds/alpine/secdb/"), release);
+	snprintf(community, sizeof community, "alpine=%s%s/community.yaml",
+	         data_path("feeds/alpine/secdb/"), release);
+	LUCID_INTO(r, "update", "--feed", main_feed, "--feed", community);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+}
+
+/*
+ * Alpine 3.7 (a real installed DB) against the real v3.7 secdb. Expected by reading the feed:
+ * musl and musl-utils 1.1.18-r2 (origin musl) < 1.1.18-r4, fixed for CVE-2019-14697 (the
+ * 1.1.15-r4 fix is older than what is installed); libressl2.6-libcrypto and -libssl 2.6.3-r0
+ * (origin libressl) < 2.6.5-r0 for CVE-2018-0732 and CVE-2018-0495; busybox 1.27.2-r7 is past
+ * its 1.27.2-r4 fix. Nothing else installed has a secfixes entry.
+ */
+Test(cli, alpine_3_7_against_its_secdb)
+{
+	struct run_result r = {0};
+	load_secdb(&r, "v3.7");
+	LUCID("scan", "--format", "json", data_path("apk/alpine-3.7"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	char *got = vuln_pairs(&r);
+	cr_assert_str_eq(got, "libressl2.6-libcrypto CVE-2018-0495 2.6.5-r0\n"
+	                      "libressl2.6-libcrypto CVE-2018-0732 2.6.5-r0\n"
+	                      "libressl2.6-libssl CVE-2018-0495 2.6.5-r0\n"
+	                      "libressl2.6-libssl CVE-2018-0732 2.6.5-r0\n"
+	                      "musl CVE-2019-14697 1.1.18-r4\n"
+	                      "musl-utils CVE-2019-14697 1.1.18-r4\n");
+	free(got);
+	run_free(&r);
+}
+
+/*
+ * The real alpine:3.10 docker archive against the real v3.10 secdb: its openssl (1.1.1d-r2),
+ * musl (1.1.22-r3) and busybox (1.30.1-r3) are at or past every fix the feed lists, and no
+ * other installed origin has an entry, so the feed implies no vulnerability at all; the
+ * packages still have to be all there, with their origins.
+ */
+Test(cli, alpine_3_10_image_against_its_secdb)
+{
+	const char *image =
+	        shared_path("testdata/layers/images/trivy-alpine-310.docker-save.tar.gz");
+	if (!image)
+		cr_skip_test("../shared/testdata is not here (CI has it)");
+	struct run_result r = {0};
+	load_secdb(&r, "v3.10");
+	LUCID("scan", "--format", "json", image);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	json_t *rep = json_loads(r.out, 0, NULL);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "distribution"),
+	                                                   "namespace")),
+	                 "alpine:v3.10");
+	cr_assert_eq(json_array_size(json_object_get(rep, "packages")), 14);
+	cr_assert_eq(json_array_size(json_object_get(rep, "vulnerabilities")), 0);
+	size_t i;
+	json_t *p;
+	bool libssl = false;
+	json_array_foreach (json_object_get(rep, "packages"), i, p)
+		if (!strcmp(json_string_value(json_object_get(p, "name")), "libssl1.1")) {
+			libssl = true;
+			cr_assert_str_eq(json_string_value(json_object_get(p, "source")),
+			                 "openssl");
+			cr_assert_str_eq(json_string_value(json_object_get(p, "version")),
+			                 "1.1.1d-r2");
+		}
+	cr_assert(libssl);
+	json_decref(rep);
+	run_free(&r);
+}
+
+/* lucid update --feed alpine walks a secdb site: here the real v3.3-v3.11 files on loopback. */
+Test(cli, alpine_upstream_discovery)
+{
+	if (sh("command -v python3 >/dev/null") != 0)
+		cr_skip_test("python3 is needed to serve the site");
+	struct run_result r = {0};
+	int port = 20000 + (int)((getpid() + 7) % 20000);
+	cr_assert_eq(
+	        sh("cp -r '%s' '%s/site' && cd '%s/site' && (timeout 120 python3 -m http.server "
+	           "%d --bind 127.0.0.1 >/dev/null 2>&1 & echo $! > ../site.pid) && for i in "
+	           "$(seq 50); do python3 -c 'import socket; socket.create_connection("
+	           "(\"127.0.0.1\", %d))' 2>/dev/null && exit 0; sleep 0.1; done; exit 1",
+	           data_path("feeds/alpine/secdb"), tmp, tmp, port, port),
+	        0);
+	FILE *f = fopen(in_tmp("alpine.yaml"), "w");
+	fprintf(f, "plugins:\n  alpine:\n    url: http://127.0.0.1:%d/\n", port);
+	fclose(f);
+	const char *argv[] = {lucid_path(), "--db",   db,       "--config", in_tmp("alpine.yaml"),
+	                      "update",     "--feed", "alpine", NULL};
+	run_cmd(argv, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	/* v3.3-v3.10 have main and community, v3.11 only community */
+	cr_assert_not_null(strstr(r.err, "17 updated, 0 unchanged, 0 failed"), "%s", r.err);
+	run_free(&r);
+	run_cmd(argv, &r);
+	cr_assert_not_null(strstr(r.err, "0 updated, 17 unchanged, 0 failed"), "%s", r.err);
+	LUCID("scan", "--format", "json", data_path("apk/alpine-3.7"));
+	char *got = vuln_pairs(&r);
+	cr_assert_not_null(strstr(got, "musl CVE-2019-14697 1.1.18-r4\n"), "%s", got);
+	free(got);
+	sh("kill $(cat '%s/site.pid') 2>/dev/null", tmp);
 	run_free(&r);
 }
