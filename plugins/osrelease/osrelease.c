@@ -9,6 +9,10 @@
 static const char *const osr_paths[] = {"etc/os-release",
                                         "usr/lib/os-release",
                                         "etc/lsb-release",
+                                        "etc/oracle-release",
+                                        "etc/centos-release",
+                                        "etc/redhat-release",
+                                        "etc/system-release-cpe",
                                         "etc/alpine-release",
                                         "etc/issue",
                                         "etc/debian_version",
@@ -37,6 +41,15 @@ static int osr_detect(void *self, const struct lucid_ctx *ctx, const struct luci
 		ok = osr_parse_os_release(data, len, &info);
 	if (!ok && read_small(layer, "etc/lsb-release", &data, &len) == 0)
 		ok = osr_parse_lsb_release(data, len, &info);
+	/* Oracle Linux also ships redhat-release: its own file first */
+	if (!ok && read_small(layer, "etc/oracle-release", &data, &len) == 0)
+		ok = osr_parse_redhat_release(data, len, &info);
+	if (!ok && read_small(layer, "etc/centos-release", &data, &len) == 0)
+		ok = osr_parse_redhat_release(data, len, &info);
+	if (!ok && read_small(layer, "etc/redhat-release", &data, &len) == 0)
+		ok = osr_parse_redhat_release(data, len, &info);
+	if (!ok && read_small(layer, "etc/system-release-cpe", &data, &len) == 0)
+		ok = osr_parse_system_release_cpe(data, len, &info);
 	if (!ok && read_small(layer, "etc/alpine-release", &data, &len) == 0)
 		ok = osr_parse_alpine_release(data, len, &info);
 	if (!ok && read_small(layer, "etc/issue", &data, &len) == 0)
@@ -70,7 +83,7 @@ static const struct lucid_component osr_detector = {
         .size = sizeof(struct lucid_component),
         .kind = LUCID_KIND_DETECTOR,
         .name = "os-release",
-        .version = "2", /* 2: Alpine release names; alpine-release and issue files */
+        .version = "3", /* 2: Alpine; 3: Red Hat family release files, major-release names */
         .ops = &osr_ops,
 };
 
@@ -78,5 +91,6 @@ static const struct lucid_component *const osr_components[] = {&osr_detector, NU
 
 LUCID_PLUGIN_DEFINE(
         osrelease, .version = "1.0.0",
-        .description = "OS from os-release, lsb-release, alpine-release, issue, debian_version",
+        .description =
+                "OS from os-release and the older release files of Debian, Alpine and Red Hat",
         .license = "Apache-2.0", .components = osr_components)

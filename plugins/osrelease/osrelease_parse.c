@@ -211,6 +211,81 @@ bool osr_parse_issue(const char *data, size_t len, struct os_info *out)
 	return true;
 }
 
+/* Names in Red Hat-style release files, longest first where one is a prefix of another. */
+static const struct {
+	const char *name, *id;
+} redhat_names[] = {
+        {"Red Hat Enterprise Linux", "rhel"},
+        {"CentOS Stream", "centos"},
+        {"CentOS Linux", "centos"},
+        {"CentOS", "centos"},
+        {"Oracle Linux", "ol"},
+        {"Enterprise Linux Enterprise Linux", "ol"}, /* Oracle Linux 5 */
+        {"Rocky Linux", "rocky"},
+        {"AlmaLinux", "almalinux"},
+        {"Fedora", "fedora"},
+        {"Scientific Linux", "scientific"},
+        {"Amazon Linux", "amzn"},
+};
+
+bool osr_parse_redhat_release(const char *data, size_t len, struct os_info *out)
+{
+	char line[OSR_VALUE_MAX];
+	if (!first_line(data, len, line))
+		return false;
+	const char *rel = strstr(line, " release ");
+	if (!rel)
+		return false;
+	const char *id = NULL;
+	for (size_t i = 0; i < sizeof redhat_names / sizeof redhat_names[0]; i++)
+		if (!strncmp(line, redhat_names[i].name, strlen(redhat_names[i].name))) {
+			id = redhat_names[i].id;
+			break;
+		}
+	const char *v = rel + 9;
+	size_t n = strspn(v, "0123456789.");
+	if (!id || n == 0 || !(v[0] >= '0' && v[0] <= '9'))
+		return false;
+	memset(out, 0, sizeof *out);
+	set(out->id, id, strlen(id));
+	set(out->version_id, v, n);
+	set(out->pretty_name, line, strlen(line));
+	set(out->name, line, (size_t)(rel - line));
+	return true;
+}
+
+bool osr_parse_system_release_cpe(const char *data, size_t len, struct os_info *out)
+{
+	/* cpe:/o:VENDOR:PRODUCT:VERSION[:...] */
+	static const struct {
+		const char *vendor_product, *id;
+	} cpes[] = {{"redhat:enterprise_linux", "rhel"},
+	            {"centos:linux", "centos"},
+	            {"centos:centos", "centos"},
+	            {"oracle:linux", "ol"},
+	            {"rocky:rocky", "rocky"},
+	            {"almalinux:almalinux", "almalinux"},
+	            {"fedoraproject:fedora", "fedora"},
+	            {"amazon:amazon_linux", "amzn"}};
+	char line[OSR_VALUE_MAX];
+	if (!first_line(data, len, line) || strncmp(line, "cpe:/o:", 7) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof cpes / sizeof cpes[0]; i++) {
+		size_t n = strlen(cpes[i].vendor_product);
+		if (strncmp(line + 7, cpes[i].vendor_product, n) != 0 || line[7 + n] != ':')
+			continue;
+		const char *v = line + 8 + n;
+		size_t vn = strspn(v, "0123456789.");
+		if (vn == 0)
+			return false;
+		memset(out, 0, sizeof *out);
+		set(out->id, cpes[i].id, strlen(cpes[i].id));
+		set(out->version_id, v, vn);
+		return true;
+	}
+	return false;
+}
+
 /* Alpine names its releases vX.Y; development snapshots (edge) carry a pre-release suffix. */
 static bool alpine_release(const struct os_info *info, char *ver, size_t n)
 {
@@ -259,8 +334,12 @@ bool osr_namespace(const struct os_info *info, char *name, size_t namesz, const 
 			return false;
 	} else if (info->version_id[0]) {
 		snprintf(ver, sizeof ver, "%s", info->version_id);
-		if (!strcmp(id, "debian")) /* Debian's feeds name major releases */
-			ver[strspn(ver, "0123456789")] = 0;
+		/* Debian's and the Red Hat family's feeds name major releases */
+		static const char *const major_only[] = {"debian", "rhel",      "centos",    "ol",
+		                                         "rocky",  "almalinux", "scientific"};
+		for (size_t i = 0; i < sizeof major_only / sizeof major_only[0]; i++)
+			if (!strcmp(id, major_only[i]))
+				ver[strspn(ver, "0123456789")] = 0;
 	} else if (info->codename[0]) {
 		const char *v = !strcmp(id, "debian")
 		                        ? debian_version_of(info->codename, strlen(info->codename))

@@ -28,9 +28,19 @@ bool osr_parse_alpine_release(const char *data, size_t len, struct os_info *out)
 bool osr_parse_issue(const char *data, size_t len, struct os_info *out);
 
 /*
+ * Parse a Red Hat-style release file (etc/redhat-release, centos-release, oracle-release):
+ * "<name> release <version> (<codename>)". The name picks the id: rhel, centos, ol, rocky,
+ * almalinux, fedora, scientific, amzn. Returns false for anything else.
+ */
+bool osr_parse_redhat_release(const char *data, size_t len, struct os_info *out);
+/* Parse etc/system-release-cpe ("cpe:/o:redhat:enterprise_linux:9::baseos"). */
+bool osr_parse_system_release_cpe(const char *data, size_t len, struct os_info *out);
+
+/*
  * The namespace name "<id>:<version>" for info, and the version format of its packages
  * ("dpkg", "rpm", "apk", or NULL if unknown). Debian uses the major version ("debian:12"),
- * Alpine its secdb's release names ("alpine:v3.10", "alpine:edge").
+ * Alpine its secdb's release names ("alpine:v3.10", "alpine:edge"), the Red Hat family their
+ * major release ("rhel:9", "centos:7", "ol:8"), the rest VERSION_ID ("photon:3.0").
  * Returns false when there is not enough to name a namespace.
  */
 bool osr_namespace(const struct os_info *info, char *name, size_t namesz, const char **format);

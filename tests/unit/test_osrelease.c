@@ -12,7 +12,7 @@
 
 /* Criterion copies parameters into another process: no pointers inside them. */
 struct expect {
-	char dir[64], ns[32];
+	char dir[64], ns[40];
 };
 
 static struct registry reg;
@@ -73,6 +73,43 @@ ParameterizedTestParameters(osrelease, namespaces)
 	        {"trivy/debian/debian_9", "debian:9"},    /* debian_version 9.8 */
 	        {"trivy/debian/debian_sid", "debian:10"}, /* buster/sid */
 	        {"trivy/debian/empty", ""},
+	        /* the Red Hat family: os-release, else the release files */
+	        {"claircore/rhel-releasefiles-7", "rhel:7"},
+	        {"claircore/rhel-releasefiles-8", "rhel:8"},
+	        {"claircore/rhel-releasefiles-9", "rhel:9"},
+	        {"claircore/rhel-releasefiles-atomichost-7", "rhel:7"},
+	        {"claircore/rhel-releasefiles-oracle-6", "ol:6"}, /* oracle-release first */
+	        {"claircore/rhel-releasefiles-oracle-7", "ol:7"},
+	        {"claircore/rhel-releasefiles-oracle-8", "ol:8"},
+	        {"claircore/rhel-releasefiles-oracle-9", "ol:9"},
+	        {"claircore-osrelease/Ubi8", "rhel:8"},
+	        {"snyk/centos_5", "centos:5"},
+	        {"snyk/centos_6", "centos:6"},
+	        {"snyk/centos_7", "centos:7"},
+	        {"snyk/oraclelinux_5_11", "ol:5"},
+	        {"snyk/oraclelinux_6_9", "ol:6"},
+	        {"snyk/oraclelinux_7_5", "ol:7"},
+	        {"snyk/redhat_6_5", "rhel:6"},
+	        {"snyk/redhat_7", "rhel:7"},
+	        {"snyk/sles_15", "sles:15"},
+	        {"syft/almalinux/from-redhat-release", "almalinux:8"},
+	        {"syft/almalinux/from-os-release", "almalinux:8"},
+	        {"syft/amazon", "amzn:2"},
+	        {"syft/centos", "centos:8"},
+	        {"syft/centos5", "centos:5"},
+	        {"syft/centos6", "centos:6"}, /* system-release-cpe only */
+	        {"syft/fedora", "fedora:36"},
+	        {"syft/mariner", "mariner:1.0"},
+	        {"syft/opensuse-leap", "opensuse-leap:15.2"},
+	        {"syft/oraclelinux", "ol:8"},
+	        {"syft/photon", "photon:2.0"},
+	        {"syft/redhat/from-redhat-release", "rhel:8"}, /* "release 8.10 (Ootpa)" */
+	        {"syft/redhat/from-os-release", "rhel:7"},
+	        {"syft/rockylinux/from-redhat-release", "rocky:8"},
+	        {"syft/rockylinux/from-os-release", "rocky:8"},
+	        {"syft/scientific/from-redhat-release", "scientific:7"},
+	        {"syft/scientific/from-os-release", "scientific:7"},
+	        {"syft/sles", "sles:15.2"},
 	};
 	return cr_make_param_array(struct expect, cases, sizeof cases / sizeof cases[0]);
 }
