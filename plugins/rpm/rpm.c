@@ -1,0 +1,286 @@
+/*
+ * rpm plugin: lists the packages of an rpm database and orders rpm versions, both through
+ * librpm. The SQLite (rpmdb.sqlite) and Berkeley DB (Packages) databases are read by librpm
+ * itself: their bytes are copied into a private temporary directory (librpm reads databases
+ * from files) that is removed before the callback returns.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <lucid/lucid-sdk.h>
+#include <rpm/header.h>
+#include <rpm/rpmdb.h>
+#include <rpm/rpmlib.h>
+#include <rpm/rpmlog.h>
+#include <rpm/rpmmacro.h>
+#include <rpm/rpmtag.h>
+#include <rpm/rpmts.h>
+#include <rpm/rpmver.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rpm_parse.h"
+
+struct rpmdb_kind {
+	const char *path, *backend, *wal;
+};
+
+/* Where rpm keeps its database, newest layout first, and which backend reads it. */
+static const struct rpmdb_kind rpm_dbs[] = {
+        {"usr/lib/sysimage/rpm/rpmdb.sqlite", "sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite-wal"},
+        {"var/lib/rpm/rpmdb.sqlite", "sqlite", "var/lib/rpm/rpmdb.sqlite-wal"},
+        {"usr/lib/sysimage/rpm/Packages", "bdb_ro", NULL},
+        {"var/lib/rpm/Packages", "bdb_ro", NULL},
+};
+
+static const char *const rpm_paths[] = {"usr/lib/sysimage/rpm/rpmdb.sqlite",
+                                        "usr/lib/sysimage/rpm/rpmdb.sqlite-wal",
+                                        "var/lib/rpm/rpmdb.sqlite",
+                                        "var/lib/rpm/rpmdb.sqlite-wal",
+                                        "usr/lib/sysimage/rpm/Packages",
+                                        "var/lib/rpm/Packages",
+                                        NULL};
+
+static int rpm_configured; /* 1 ok, -1 failed */
+static char rpm_last_error[512];
+
+static int on_rpmlog(rpmlogRec rec, rpmlogCallbackData data)
+{
+	(void)data;
+	if (rpmlogRecPriority(rec) <= RPMLOG_ERR)
+		snprintf(rpm_last_error, sizeof rpm_last_error, "%s", rpmlogRecMessage(rec));
+	return 0; /* handled: never print */
+}
+
+static int ensure_configured(const struct lucid_ctx *ctx)
+{
+	if (!rpm_configured) {
+		rpmlogSetCallback(on_rpmlog, NULL);
+		rpm_configured = rpmReadConfigFiles(NULL, NULL) == 0 ? 1 : -1;
+	}
+	if (rpm_configured < 0) {
+		lucid_set_error(ctx, "librpm has no configuration (install Debian's rpm package)");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int write_file(const char *path, const uint8_t *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -errno;
+	size_t n = fwrite(data, 1, len, f);
+	int rc = (n == len && fclose(f) == 0) ? 0 : -EIO;
+	if (n != len)
+		fclose(f);
+	return rc;
+}
+
+static void remove_tree(const char *dir)
+{
+	static const char *const names[] = {"rpmdb.sqlite", "rpmdb.sqlite-wal", "rpmdb.sqlite-shm",
+	                                    "Packages",     ".rpm.lock",        "Index.db",
+	                                    "Packages.db",  ".dbenv.lock"};
+	char p[512];
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+static const char *str_or_null(Header h, rpmTagVal tag)
+{
+	const char *s = headerGetString(h, tag);
+	return s && *s ? s : NULL;
+}
+
+static int emit_header(Header h, const char *db_path, const struct lucid_package_sink *out)
+{
+	const char *name = str_or_null(h, RPMTAG_NAME);
+	const char *version = str_or_null(h, RPMTAG_VERSION);
+	const char *release = str_or_null(h, RPMTAG_RELEASE);
+	if (!name || !version || !release)
+		return 0;
+	if (!strcmp(name, "gpg-pubkey"))
+		return 0; /* imported signing keys, not software */
+	uint64_t epoch = headerGetNumber(h, RPMTAG_EPOCH);
+	int has_epoch = headerIsEntry(h, RPMTAG_EPOCH);
+	char evr[512], src_name[256], src_vr[256], src_evr[512];
+	if (has_epoch)
+		snprintf(evr, sizeof evr, "%llu:%s-%s", (unsigned long long)epoch, version,
+		         release);
+	else
+		snprintf(evr, sizeof evr, "%s-%s", version, release);
+	struct lucid_package pkg = LUCID_RECORD_INIT(lucid_package);
+	pkg.name = name;
+	pkg.version = evr;
+	pkg.arch = str_or_null(h, RPMTAG_ARCH);
+	pkg.version_format = "rpm";
+	pkg.db_path = db_path;
+	if (rpm_split_srpm(str_or_null(h, RPMTAG_SOURCERPM), src_name, sizeof src_name, src_vr,
+	                   sizeof src_vr)) {
+		/* a source rpm carries no epoch in its name: Red Hat uses the binary's */
+		if (has_epoch)
+			snprintf(src_evr, sizeof src_evr, "%llu:%s", (unsigned long long)epoch,
+			         src_vr);
+		else
+			snprintf(src_evr, sizeof src_evr, "%s", src_vr);
+		pkg.source_name = src_name;
+		pkg.source_version = src_evr;
+	}
+	return out->emit(out->priv, &pkg);
+}
+
+static int list_db(const struct lucid_ctx *ctx, const struct lucid_layer *layer,
+                   const struct rpmdb_kind *kind, const uint8_t *data, size_t len,
+                   const struct lucid_package_sink *out)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s/lucid-rpmdb-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		lucid_set_error(ctx, "cannot create a temporary directory: %s", strerror(errno));
+		return -errno;
+	}
+	char file[600];
+	const char *base = strrchr(kind->path, '/') + 1;
+	snprintf(file, sizeof file, "%s/%s", dir, base);
+	int rc = write_file(file, data, len);
+	if (rc == 0 && kind->wal) {
+		const uint8_t *wal;
+		size_t wlen;
+		if (layer->read(layer, kind->wal, 0, &wal, &wlen) == 0 && wlen > 0) {
+			snprintf(file, sizeof file, "%s/rpmdb.sqlite-wal", dir);
+			rc = write_file(file, wal, wlen);
+		}
+	}
+	if (rc < 0) {
+		lucid_set_error(ctx, "cannot write a temporary copy of %s", kind->path);
+		remove_tree(dir);
+		return rc;
+	}
+	rpmPushMacro(NULL, "_dbpath", NULL, dir, RMIL_CMDLINE);
+	rpmPushMacro(NULL, "_db_backend", NULL, kind->backend, RMIL_CMDLINE);
+	rpm_last_error[0] = 0;
+	rpmts ts = rpmtsCreate();
+	rpmtsSetRootDir(ts, "/");
+	rpmtsSetVSFlags(ts, _RPMVSF_NOSIGNATURES | _RPMVSF_NODIGESTS);
+	rc = 0;
+	size_t count = 0;
+	if (rpmtsOpenDB(ts, O_RDONLY) != 0) {
+		lucid_set_error(ctx, "%s: not a readable rpm database: %s", kind->path,
+		                rpm_last_error[0] ? rpm_last_error : "librpm could not open it");
+		rc = LUCID_EPARSE;
+	} else {
+		rpmdbMatchIterator mi = rpmtsInitIterator(ts, RPMDBI_PACKAGES, NULL, 0);
+		Header h;
+		while (rc == 0 && mi && (h = rpmdbNextIterator(mi))) {
+			rc = emit_header(h, kind->path, out);
+			count++;
+		}
+		rpmdbFreeIterator(mi);
+		if (rc == 0 && rpm_last_error[0]) {
+			lucid_set_error(ctx, "%s: corrupt rpm database: %s", kind->path,
+			                rpm_last_error);
+			rc = LUCID_EPARSE;
+		}
+	}
+	rpmtsFree(ts);
+	rpmPopMacro(NULL, "_db_backend");
+	rpmPopMacro(NULL, "_dbpath");
+	remove_tree(dir);
+	if (rc == 0)
+		lucid_log(ctx, LUCID_LOG_DEBUG, "%s: %zu headers", kind->path, count);
+	return rc;
+}
+
+static int rpm_list(void *self, const struct lucid_ctx *ctx, const struct lucid_layer *layer,
+                    const struct lucid_package_sink *out)
+{
+	(void)self;
+	int found = 0;
+	for (size_t i = 0; i < sizeof rpm_dbs / sizeof rpm_dbs[0]; i++) {
+		const uint8_t *data;
+		size_t len;
+		int rc = layer->read(layer, rpm_dbs[i].path, 0, &data, &len);
+		if (rc == LUCID_NOT_FOUND)
+			continue;
+		if (rc == LUCID_ELIMIT) {
+			lucid_set_error(ctx, "%s is larger than the configured file size limit",
+			                rpm_dbs[i].path);
+			return rc;
+		}
+		if (rc < 0)
+			return rc;
+		if ((rc = ensure_configured(ctx)) < 0)
+			return rc;
+		if ((rc = list_db(ctx, layer, &rpm_dbs[i], data, len, out)) < 0)
+			return rc;
+		found = 1;
+	}
+	return found ? 0 : LUCID_NOT_FOUND;
+}
+
+static int rpm_validate(void *self, const char *v)
+{
+	(void)self;
+	rpmver r = v && *v ? rpmverParse(v) : NULL;
+	if (!r)
+		return LUCID_EVERSION;
+	rpmverFree(r);
+	return 0;
+}
+
+static int rpm_compare(void *self, const char *a, const char *b, int *cmp)
+{
+	(void)self;
+	rpmver ra = a && *a ? rpmverParse(a) : NULL, rb = b && *b ? rpmverParse(b) : NULL;
+	int rc = 0;
+	if (!ra || !rb)
+		rc = LUCID_EVERSION;
+	else
+		*cmp = rpmverCmp(ra, rb);
+	rpmverFree(ra);
+	rpmverFree(rb);
+	return rc;
+}
+
+static const struct lucid_lister_ops rpm_lister_ops = {
+        .size = sizeof(struct lucid_lister_ops),
+        .required_paths = rpm_paths,
+        .list = rpm_list,
+};
+
+static const struct lucid_comparator_ops rpm_comparator_ops = {
+        .size = sizeof(struct lucid_comparator_ops),
+        .version_format = "rpm",
+        .validate = rpm_validate,
+        .compare = rpm_compare,
+};
+
+static const struct lucid_component rpm_lister = {
+        .size = sizeof(struct lucid_component),
+        .kind = LUCID_KIND_LISTER,
+        .name = "rpm",
+        .version = "1",
+        .ops = &rpm_lister_ops,
+};
+
+static const struct lucid_component rpm_comparator = {
+        .size = sizeof(struct lucid_component),
+        .kind = LUCID_KIND_COMPARATOR,
+        .name = "rpm",
+        .version = "1",
+        .ops = &rpm_comparator_ops,
+};
+
+static const struct lucid_component *const rpm_components[] = {&rpm_lister, &rpm_comparator, NULL};
+
+LUCID_PLUGIN_DEFINE(rpm, .version = "1.0.0",
+                    .description = "rpm database lister (librpm: SQLite, Berkeley DB) and rpm "
+                                   "version comparator",
+                    .license = "Apache-2.0", .components = rpm_components)
