@@ -1,10 +1,12 @@
 /*
- * rpm plugin: lists the packages of an rpm database and orders rpm versions, both through
- * librpm. The SQLite (rpmdb.sqlite) and Berkeley DB (Packages) databases are read by librpm
- * itself: their bytes are copied into a private temporary directory (librpm reads databases
- * from files) that is removed before the callback returns.
+ * rpm plugin: lists the packages of an rpm database and orders rpm versions, through librpm.
+ * The SQLite (rpmdb.sqlite) and Berkeley DB (Packages) databases are read by librpm itself:
+ * their bytes are copied into a private temporary directory (librpm reads databases from
+ * files) that is removed before the callback returns. NDB (Packages.db, SUSE) has no backend
+ * in Debian's librpm: rpm_parse.c reads its container and librpm parses each header blob.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <lucid/lucid-sdk.h>
 #include <rpm/header.h>
@@ -29,19 +31,20 @@ struct rpmdb_kind {
 
 /* Where rpm keeps its database, newest layout first, and which backend reads it. */
 static const struct rpmdb_kind rpm_dbs[] = {
-        {"usr/lib/sysimage/rpm/rpmdb.sqlite", "sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite-wal"},
-        {"var/lib/rpm/rpmdb.sqlite", "sqlite", "var/lib/rpm/rpmdb.sqlite-wal"},
-        {"usr/lib/sysimage/rpm/Packages", "bdb_ro", NULL},
-        {"var/lib/rpm/Packages", "bdb_ro", NULL},
+	{"usr/lib/sysimage/rpm/rpmdb.sqlite", "sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite-wal"},
+	{"var/lib/rpm/rpmdb.sqlite", "sqlite", "var/lib/rpm/rpmdb.sqlite-wal"},
+	{"usr/lib/sysimage/rpm/Packages", "bdb_ro", NULL},
+	{"var/lib/rpm/Packages", "bdb_ro", NULL},
+	{"usr/lib/sysimage/rpm/Packages.db", "ndb", NULL},
+	{"var/lib/rpm/Packages.db", "ndb", NULL},
 };
 
-static const char *const rpm_paths[] = {"usr/lib/sysimage/rpm/rpmdb.sqlite",
-                                        "usr/lib/sysimage/rpm/rpmdb.sqlite-wal",
-                                        "var/lib/rpm/rpmdb.sqlite",
-                                        "var/lib/rpm/rpmdb.sqlite-wal",
-                                        "usr/lib/sysimage/rpm/Packages",
-                                        "var/lib/rpm/Packages",
-                                        NULL};
+static const char *const rpm_paths[] = {
+	"usr/lib/sysimage/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite-wal",
+	"var/lib/rpm/rpmdb.sqlite",	     "var/lib/rpm/rpmdb.sqlite-wal",
+	"usr/lib/sysimage/rpm/Packages",     "var/lib/rpm/Packages",
+	"usr/lib/sysimage/rpm/Packages.db",  "var/lib/rpm/Packages.db",
+	NULL};
 
 static int rpm_configured; /* 1 ok, -1 failed */
 static char rpm_last_error[512];
@@ -135,6 +138,40 @@ static int emit_header(Header h, const char *db_path, const struct lucid_package
 	return out->emit(out->priv, &pkg);
 }
 
+struct ndb_ctx {
+	const struct lucid_ctx *ctx;
+	const char *path;
+	const struct lucid_package_sink *out;
+	size_t count;
+};
+
+static int on_ndb_blob(void *user, const unsigned char *blob, size_t n)
+{
+	struct ndb_ctx *nc = user;
+	Header h = headerImport((void *)blob, (unsigned int)n, HEADERIMPORT_COPY);
+	if (!h) {
+		lucid_set_error(nc->ctx, "%s: package %zu: corrupt rpm header", nc->path,
+		                nc->count + 1);
+		return LUCID_EPARSE;
+	}
+	int rc = emit_header(h, nc->path, nc->out);
+	headerFree(h);
+	nc->count++;
+	return rc;
+}
+
+/* NDB: our container reader, librpm's header parser (Debian's librpm has no NDB backend). */
+static int list_ndb(const struct lucid_ctx *ctx, const char *path, const uint8_t *data, size_t len,
+                    const struct lucid_package_sink *out)
+{
+	struct ndb_ctx nc = {ctx, path, out, 0};
+	char err[256] = "";
+	int rc = rpm_ndb_blobs(data, len, on_ndb_blob, &nc, err, sizeof err);
+	if (rc == LUCID_EPARSE && err[0])
+		lucid_set_error(ctx, "%s: %s", path, err);
+	return rc;
+}
+
 static int list_db(const struct lucid_ctx *ctx, const struct lucid_layer *layer,
                    const struct rpmdb_kind *kind, const uint8_t *data, size_t len,
                    const struct lucid_package_sink *out)
@@ -171,10 +208,17 @@ static int list_db(const struct lucid_ctx *ctx, const struct lucid_layer *layer,
 	rpmtsSetVSFlags(ts, _RPMVSF_NOSIGNATURES | _RPMVSF_NODIGESTS);
 	rc = 0;
 	size_t count = 0;
+	bool sqlite = len >= 16 && !memcmp(data, "SQLite format 3", 16);
 	if (rpmtsOpenDB(ts, O_RDONLY) != 0) {
-		lucid_set_error(ctx, "%s: not a readable rpm database: %s", kind->path,
-		                rpm_last_error[0] ? rpm_last_error : "librpm could not open it");
-		rc = LUCID_EPARSE;
+		if (sqlite && strstr(rpm_last_error, "cannot open Packages")) {
+			/* a valid SQLite file without rpm's tables holds no packages */
+			lucid_log(ctx, LUCID_LOG_WARN, "%s: no Packages table: no packages", kind->path);
+		} else {
+			lucid_set_error(ctx, "%s: not a readable rpm database: %s", kind->path,
+			                rpm_last_error[0] ? rpm_last_error
+			                                  : "librpm could not open it");
+			rc = LUCID_EPARSE;
+		}
 	} else {
 		rpmdbMatchIterator mi = rpmtsInitIterator(ts, RPMDBI_PACKAGES, NULL, 0);
 		Header h;
@@ -218,7 +262,11 @@ static int rpm_list(void *self, const struct lucid_ctx *ctx, const struct lucid_
 			return rc;
 		if ((rc = ensure_configured(ctx)) < 0)
 			return rc;
-		if ((rc = list_db(ctx, layer, &rpm_dbs[i], data, len, out)) < 0)
+		if (!strcmp(rpm_dbs[i].backend, "ndb"))
+			rc = list_ndb(ctx, rpm_dbs[i].path, data, len, out);
+		else
+			rc = list_db(ctx, layer, &rpm_dbs[i], data, len, out);
+		if (rc < 0)
 			return rc;
 		found = 1;
 	}

@@ -201,3 +201,44 @@ Test(scan, a_shared_base_layer_is_walked_once)
 	arena_free(&a);
 	store_close(st);
 }
+
+/* rpm images: "NAME\tEPOCH:VERSION-RELEASE\tARCH\tSOURCERPM", as rpm -qa printed the oracle */
+static void expect_rpm_packages(const char *image, const char *oracle, const char *ns)
+{
+	struct arena a = {0};
+	struct index_report rep;
+	struct err e = {0};
+	struct index_opts o = {0};
+	cr_assert_eq(index_image(&reg, NULL, image, &o, &a, &rep, &e), 0, "%s: %s", image, e.msg);
+	struct buf b = {0};
+	buf_add(&b, NULL, 0);
+	for (size_t i = 0; i < rep.npkgs; i++) {
+		const struct pkg_rec *p = &rep.pkgs[i];
+		const char *sv = p->source_version ? p->source_version : p->version;
+		const char *colon = strchr(sv, ':');
+		buf_addf(&b, "%s\t%s%s\t%s\t%s-%s.src.rpm\n", p->name,
+		         strchr(p->version, ':') ? "" : "0:", p->version, p->arch,
+		         p->source_name ? p->source_name : p->name, colon ? colon + 1 : sv);
+	}
+	char *want = slurp(shared_path(oracle), NULL);
+	cr_assert_str_eq(b.data, want, "%s", image);
+	cr_assert_str_eq(rep.ns ? rep.ns->name : "(none)", ns);
+	free(want);
+	buf_free(&b);
+	arena_free(&a);
+}
+
+Test(scan, rpm_images_sqlite_and_berkeley_db)
+{
+	if (!registry_comparator(&reg, "rpm"))
+		cr_skip_test("built without the rpm plugin");
+	char image[4200];
+	snprintf(image, sizeof image, "%s:9.2", shared_path("images/rhel9-synthetic-9.2.oci.tar"));
+	expect_rpm_packages(image, "images/rhel9-synthetic-9.2.expected.tsv", "rhel:9");
+	expect_rpm_packages(shared_path("images/rhel9-synthetic-9.2.docker.tar"),
+	                    "images/rhel9-synthetic-9.2.expected.tsv", "rhel:9");
+	snprintf(image, sizeof image, "%s:8.8", shared_path("images/rhel8-synthetic-8.8.oci.tar"));
+	expect_rpm_packages(image, "images/rhel8-synthetic-8.8.expected.tsv", "rhel:8");
+	expect_rpm_packages(shared_path("images/rhel8-synthetic-8.8.docker.tar"),
+	                    "images/rhel8-synthetic-8.8.expected.tsv", "rhel:8");
+}
