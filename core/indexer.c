@@ -136,6 +136,7 @@ static int pkg_emit(void *priv, const struct lucid_package *pkg)
 	x->arch = arena_strdup(s->a, p.arch);
 	x->version_format = arena_strdup(s->a, p.version_format);
 	x->db_path = arena_strdup(s->a, p.db_path ? p.db_path : "");
+	x->module = p.module && *p.module ? arena_strdup(s->a, p.module) : NULL;
 	return 0;
 }
 

@@ -22,6 +22,7 @@ struct match_ctx {
 	const struct registry *reg;
 	const struct pkg_rec *pkg;
 	const char *installed;
+	bool by_source; /* this lookup used the source name (and it differs from the name) */
 	struct arena *a;
 	struct vuln_report *out;
 	size_t cap;
@@ -39,12 +40,43 @@ static bool already(const struct vuln_report *r, const struct pkg_rec *p, const 
 	return false;
 }
 
+/* arch: "x86_64|aarch64" (an OVAL pattern of alternatives); noarch packages match any */
+static bool arch_matches(const char *list, const char *arch)
+{
+	if (!arch || !strcmp(arch, "noarch"))
+		return true;
+	size_t n = strlen(arch);
+	for (const char *p = list; *p;) {
+		const char *e = strchr(p, '|');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && !strncmp(p, arch, n))
+			return true;
+		p += len + (e ? 1 : 0);
+	}
+	return false;
+}
+
+/* module "name:stream": the package's label starts with it ("nodejs:18:8090020230810:..."") */
+static bool module_matches(const char *want, const char *have)
+{
+	size_t n = strlen(want);
+	return have && !strncmp(have, want, n) && (have[n] == 0 || have[n] == ':');
+}
+
 static int on_vuln(void *user, struct vuln_rec *v)
 {
 	struct match_ctx *m = user;
 	if (!v->version_format || !m->pkg->version_format ||
 	    strcmp(v->version_format, m->pkg->version_format) != 0)
 		return 0;
+	/* records naming binary packages (rpm advisories) match by the binary name only */
+	if (v->package_kind == LUCID_PACKAGE_BINARY && m->by_source)
+		return 0;
+	if (v->arch && !arch_matches(v->arch, m->pkg->arch))
+		return 0;
+	if (v->module ? !module_matches(v->module, m->pkg->module)
+	              : (m->pkg->module && v->package_kind == LUCID_PACKAGE_BINARY))
+		return 0; /* modular packages are covered by their stream's records only */
 	if (v->state == LUCID_STATE_FIXED) {
 		const struct component *c = registry_comparator(m->reg, v->version_format);
 		if (!c || !v->fixed_in)
@@ -96,10 +128,12 @@ int match_report(const struct registry *reg, struct store *st, const struct inde
 		/* feeds that name source packages state source versions: a binNMU's "+bN" must
 		 * neither hide nor invent a fix */
 		m.installed = p->source_version ? p->source_version : p->version;
+		m.by_source = p->source_name != NULL;
 		store_vulns_for(r, rep->ns->name, p->source_name ? p->source_name : p->name, a,
 		                on_vuln, &m);
 		if (p->source_name) {
 			m.installed = p->version;
+			m.by_source = false;
 			store_vulns_for(r, rep->ns->name, p->name, a, on_vuln, &m);
 		}
 	}

@@ -74,6 +74,8 @@ char *report_json(const struct index_report *r, const struct vuln_report *v)
 		        json_string(p->source_version ? p->source_version : p->version));
 		json_object_set_new(o, "version_format", str_or_null(p->version_format));
 		json_object_set_new(o, "db_path", str_or_null(p->db_path));
+		if (p->module)
+			json_object_set_new(o, "module", json_string(p->module));
 		json_object_set_new(o, "layer", str_or_null(layer_digest(r, p->layer)));
 		json_array_append_new(pkgs, o);
 	}

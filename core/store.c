@@ -11,9 +11,10 @@
 
 #include "codec.h"
 
-#define LAYER_REC_V  1
-#define REPORT_REC_V 1
-#define VULN_REC_V   1
+/* v2: package module (layers, reports); package kind, arch and module (vulns) */
+#define LAYER_REC_V  2
+#define REPORT_REC_V 2
+#define VULN_REC_V   2
 #define FEED_REC_V   1
 
 struct store {
@@ -187,6 +188,7 @@ static void enc_pkg(struct buf *b, const struct pkg_rec *p)
 	enc_str(b, p->version_format);
 	enc_str(b, p->db_path);
 	enc_u64(b, p->layer);
+	enc_str(b, p->module);
 }
 
 static void dec_pkg(struct dec *d, struct arena *a, struct pkg_rec *p)
@@ -199,6 +201,7 @@ static void dec_pkg(struct dec *d, struct arena *a, struct pkg_rec *p)
 	p->version_format = dec_str(d, a);
 	p->db_path = dec_str(d, a);
 	p->layer = (uint32_t)dec_u64(d);
+	p->module = dec_str(d, a);
 }
 
 int store_get_layer(struct store *s, const char *digest, const char *scanner_set, struct arena *a,
@@ -435,6 +438,9 @@ int store_feed_add(struct feed_txn *t, const struct lucid_vuln *v, struct err *e
 	enc_str(&rec, v->links);
 	enc_str(&rec, v->advisory);
 	enc_u64(&rec, (uint64_t)v->published);
+	enc_u64(&rec, (uint64_t)(uint32_t)v->package_kind);
+	enc_str(&rec, v->arch);
+	enc_str(&rec, v->module);
 	char hex[72];
 	sha256_digest(rec.data, rec.len, hex);
 	MDB_val h = {64, hex + 7}, val = {rec.len, rec.data};
@@ -560,6 +566,9 @@ static struct vuln_rec *decode_vuln(const MDB_val *v, struct arena *a)
 	r->links = dec_str(&d, a);
 	r->advisory = dec_str(&d, a);
 	r->published = (int64_t)dec_u64(&d);
+	r->package_kind = (int32_t)dec_u64(&d);
+	r->arch = dec_str(&d, a);
+	r->module = dec_str(&d, a);
 	return d.failed ? NULL : r;
 }
 

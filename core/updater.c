@@ -25,6 +25,8 @@ static int vuln_emit(void *priv, const struct lucid_vuln *in)
 		return -EINVAL;
 	if (v.state == LUCID_STATE_FIXED && (!v.fixed_in || !*v.fixed_in))
 		return -EINVAL;
+	if (v.package_kind != LUCID_PACKAGE_BINARY)
+		v.package_kind = LUCID_PACKAGE_SOURCE;
 	if (v.severity < LUCID_SEVERITY_UNKNOWN || v.severity > LUCID_SEVERITY_CRITICAL)
 		v.severity = LUCID_SEVERITY_UNKNOWN;
 	s->emitted++;

@@ -6,7 +6,6 @@
  * in Debian's librpm: rpm_parse.c reads its container and librpm parses each header blob.
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <lucid/lucid-sdk.h>
 #include <rpm/header.h>
@@ -17,6 +16,7 @@
 #include <rpm/rpmtag.h>
 #include <rpm/rpmts.h>
 #include <rpm/rpmver.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,20 +31,23 @@ struct rpmdb_kind {
 
 /* Where rpm keeps its database, newest layout first, and which backend reads it. */
 static const struct rpmdb_kind rpm_dbs[] = {
-	{"usr/lib/sysimage/rpm/rpmdb.sqlite", "sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite-wal"},
-	{"var/lib/rpm/rpmdb.sqlite", "sqlite", "var/lib/rpm/rpmdb.sqlite-wal"},
-	{"usr/lib/sysimage/rpm/Packages", "bdb_ro", NULL},
-	{"var/lib/rpm/Packages", "bdb_ro", NULL},
-	{"usr/lib/sysimage/rpm/Packages.db", "ndb", NULL},
-	{"var/lib/rpm/Packages.db", "ndb", NULL},
+        {"usr/lib/sysimage/rpm/rpmdb.sqlite", "sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite-wal"},
+        {"var/lib/rpm/rpmdb.sqlite", "sqlite", "var/lib/rpm/rpmdb.sqlite-wal"},
+        {"usr/lib/sysimage/rpm/Packages", "bdb_ro", NULL},
+        {"var/lib/rpm/Packages", "bdb_ro", NULL},
+        {"usr/lib/sysimage/rpm/Packages.db", "ndb", NULL},
+        {"var/lib/rpm/Packages.db", "ndb", NULL},
 };
 
-static const char *const rpm_paths[] = {
-	"usr/lib/sysimage/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite-wal",
-	"var/lib/rpm/rpmdb.sqlite",	     "var/lib/rpm/rpmdb.sqlite-wal",
-	"usr/lib/sysimage/rpm/Packages",     "var/lib/rpm/Packages",
-	"usr/lib/sysimage/rpm/Packages.db",  "var/lib/rpm/Packages.db",
-	NULL};
+static const char *const rpm_paths[] = {"usr/lib/sysimage/rpm/rpmdb.sqlite",
+                                        "usr/lib/sysimage/rpm/rpmdb.sqlite-wal",
+                                        "var/lib/rpm/rpmdb.sqlite",
+                                        "var/lib/rpm/rpmdb.sqlite-wal",
+                                        "usr/lib/sysimage/rpm/Packages",
+                                        "var/lib/rpm/Packages",
+                                        "usr/lib/sysimage/rpm/Packages.db",
+                                        "var/lib/rpm/Packages.db",
+                                        NULL};
 
 static int rpm_configured; /* 1 ok, -1 failed */
 static char rpm_last_error[512];
@@ -124,6 +127,7 @@ static int emit_header(Header h, const char *db_path, const struct lucid_package
 	pkg.arch = str_or_null(h, RPMTAG_ARCH);
 	pkg.version_format = "rpm";
 	pkg.db_path = db_path;
+	pkg.module = str_or_null(h, RPMTAG_MODULARITYLABEL);
 	if (rpm_split_srpm(str_or_null(h, RPMTAG_SOURCERPM), src_name, sizeof src_name, src_vr,
 	                   sizeof src_vr)) {
 		/* a source rpm carries no epoch in its name: Red Hat uses the binary's */
@@ -212,7 +216,8 @@ static int list_db(const struct lucid_ctx *ctx, const struct lucid_layer *layer,
 	if (rpmtsOpenDB(ts, O_RDONLY) != 0) {
 		if (sqlite && strstr(rpm_last_error, "cannot open Packages")) {
 			/* a valid SQLite file without rpm's tables holds no packages */
-			lucid_log(ctx, LUCID_LOG_WARN, "%s: no Packages table: no packages", kind->path);
+			lucid_log(ctx, LUCID_LOG_WARN, "%s: no Packages table: no packages",
+			          kind->path);
 		} else {
 			lucid_set_error(ctx, "%s: not a readable rpm database: %s", kind->path,
 			                rpm_last_error[0] ? rpm_last_error

@@ -28,6 +28,11 @@ Test(abi, host_and_records_layout)
 	cr_assert_eq(offsetof(struct lucid_namespace, pretty_name), 40);
 	cr_assert_eq(offsetof(struct lucid_vuln, state), 48);
 	cr_assert_eq(offsetof(struct lucid_vuln, published), 88);
+	/* 1.1 */
+	cr_assert_eq(offsetof(struct lucid_package, module), 64);
+	cr_assert_eq(offsetof(struct lucid_vuln, package_kind), 96);
+	cr_assert_eq(offsetof(struct lucid_vuln, arch), 104);
+	cr_assert_eq(offsetof(struct lucid_vuln, module), 112);
 	cr_assert_eq(offsetof(struct lucid_layer, priv), 32);
 	cr_assert_eq(offsetof(struct lucid_image, priv), 32);
 	cr_assert_eq(offsetof(struct lucid_image_layer, media_type), 40);
@@ -66,4 +71,6 @@ Test(abi, enum_values)
 	cr_assert_eq(LUCID_DIGEST_OF_BLOB, 0);
 	cr_assert_eq(LUCID_DIGEST_OF_TAR, 1);
 	cr_assert_eq(LUCID_LOG_DEBUG, 3);
+	cr_assert_eq(LUCID_PACKAGE_SOURCE, 0);
+	cr_assert_eq(LUCID_PACKAGE_BINARY, 1);
 }

@@ -22,6 +22,13 @@ enum lucid_severity {
 	LUCID_SEVERITY_CRITICAL = 5
 };
 
+/** What a vulnerability record's package names (1.1). Values are ABI. */
+enum lucid_package_kind {
+	LUCID_PACKAGE_SOURCE = 0, /**< a source package (Debian, Alpine origins): matched by the
+	                               installed package's source name, or its name */
+	LUCID_PACKAGE_BINARY = 1  /**< a binary package (rpm advisories): matched by name only */
+};
+
 /** Fix states of a vulnerability record. Values are ABI. */
 enum lucid_vuln_state {
 	LUCID_STATE_FIXED = 0,        /**< fixed_in names the first fixed version */
@@ -51,6 +58,9 @@ struct lucid_package {
 	const char *arch;           /**< e.g. "amd64", "all" */
 	const char *version_format; /**< e.g. "dpkg"; required */
 	const char *db_path; /**< the package database it came from, e.g. "var/lib/dpkg/status" */
+	/* 1.1 */
+	const char
+	        *module; /**< modular rpm stream "name:stream" (RPMTAG_MODULARITYLABEL), or NULL */
 };
 
 /**
@@ -71,6 +81,10 @@ struct lucid_vuln {
 	const char *links;           /**< space-separated URLs, or NULL */
 	const char *advisory;        /**< the advisory that announced the fix, e.g. "DSA-5380-1" */
 	int64_t published;           /**< unix seconds, 0 if unknown */
+	/* 1.1 */
+	int32_t package_kind; /**< enum lucid_package_kind */
+	const char *arch;     /**< architectures it applies to, "x86_64|aarch64"; NULL: all */
+	const char *module;   /**< modular stream "name:stream" it applies to, or NULL */
 };
 
 /** A zero-initialised record of type \p T with its size set. */

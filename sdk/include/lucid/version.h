@@ -20,7 +20,7 @@
 /** Major ABI version of these headers. */
 #define LUCID_ABI_MAJOR 1
 /** Minor ABI version of these headers. */
-#define LUCID_ABI_MINOR 0
+#define LUCID_ABI_MINOR 1
 
 /**
  * The oldest host minor version this plugin needs. A plugin that uses nothing newer than 1.0 may
@@ -32,6 +32,6 @@
 #endif
 
 /** SDK release string, for humans. */
-#define LUCID_SDK_VERSION "1.0.0"
+#define LUCID_SDK_VERSION "1.1.0"
 
 #endif
