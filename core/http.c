@@ -4,43 +4,89 @@
 #include <archive_entry.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <lucid/error.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
-#include "registry.h"
-
+/*
+ * Bodies are never held in memory: a download is spooled to an unlinked temporary file (a local
+ * file is read in place), hashed on the way, and read back through libarchive's raw format,
+ * which also undoes gzip, bzip2, xz or zstd compression as the fetcher reads.
+ */
 struct response_priv {
-	struct buf body;
-	size_t pos;
+	int fd;
+	uint64_t size, max;
+	struct sha256 *hash;
+	bool too_big, write_failed;
 	char *etag, *last_modified;
 	char validator[72];
-	uint64_t max;
-	bool too_big;
+	struct archive *reader; /* opened lazily on the first read */
+	bool reader_eof;
+	char error[256];
 };
 
 static int64_t body_read(void *priv, void *dst, size_t len)
 {
 	struct response_priv *rp = priv;
-	size_t left = rp->body.len - rp->pos;
-	if (len > left)
-		len = left;
-	if (len)
-		memcpy(dst, rp->body.data + rp->pos, len);
-	rp->pos += len;
-	return (int64_t)len;
+	if (rp->reader_eof || len == 0)
+		return 0;
+	if (!rp->reader) {
+		struct archive_entry *ae;
+		if (lseek(rp->fd, 0, SEEK_SET) < 0)
+			return -errno;
+		rp->reader = archive_read_new();
+		archive_read_support_filter_all(rp->reader);
+		archive_read_support_format_raw(rp->reader);
+		archive_read_support_format_empty(rp->reader);
+		int r = archive_read_open_fd(rp->reader, rp->fd, 128 * 1024);
+		if (r == ARCHIVE_OK)
+			r = archive_read_next_header(rp->reader, &ae);
+		if (r == ARCHIVE_EOF) {
+			rp->reader_eof = true;
+			return 0;
+		}
+		if (r != ARCHIVE_OK) {
+			snprintf(rp->error, sizeof rp->error, "unreadable body: %s",
+			         archive_error_string(rp->reader) ? archive_error_string(rp->reader)
+			                                          : "unknown format");
+			return LUCID_EPARSE;
+		}
+	}
+	la_ssize_t n = archive_read_data(rp->reader, dst, len);
+	if (n < 0) {
+		snprintf(rp->error, sizeof rp->error, "corrupt or truncated compressed data: %s",
+		         archive_error_string(rp->reader) ? archive_error_string(rp->reader) : "");
+		return LUCID_EPARSE;
+	}
+	if (n == 0)
+		rp->reader_eof = true;
+	return (int64_t)n;
 }
 
 static size_t on_body(char *p, size_t sz, size_t n, void *u)
 {
 	struct response_priv *rp = u;
 	size_t len = sz * n;
-	if (rp->body.len + len > rp->max) {
+	if (rp->size + len > rp->max) {
 		rp->too_big = true;
 		return 0;
 	}
-	buf_add(&rp->body, p, len);
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(rp->fd, p + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rp->write_failed = true;
+			return 0;
+		}
+		done += (size_t)w;
+	}
+	sha256_update(rp->hash, p, len);
+	rp->size += len;
 	return len;
 }
 
@@ -86,64 +132,15 @@ static bool is_remote(const char *url)
 	return str_has_prefix(url, "http://") || str_has_prefix(url, "https://");
 }
 
-static bool compressed(const struct buf *b)
-{
-	const unsigned char *p = (const unsigned char *)b->data;
-	if (b->len < 6)
-		return false;
-	return (p[0] == 0x1f && p[1] == 0x8b) || (p[0] == 'B' && p[1] == 'Z' && p[2] == 'h') ||
-	       (p[0] == 0xfd && !memcmp(p + 1, "7zXZ", 4)) ||
-	       (p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd);
-}
-
-/* Feeds are often published compressed (gzip, bzip2, xz, zstd): hand fetchers the content. */
-static int decompress(struct response_priv *rp, const char *url, struct err *e)
-{
-	struct archive *a = archive_read_new();
-	archive_read_support_filter_all(a);
-	archive_read_support_format_raw(a);
-	struct archive_entry *ae;
-	struct buf out = {0};
-	int rc = 0;
-	if (archive_read_open_memory(a, rp->body.data, rp->body.len) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &ae) != ARCHIVE_OK) {
-		rc = err_set(e, LUCID_EPARSE, "%s: corrupt compressed data: %s", url,
-		             archive_error_string(a) ? archive_error_string(a) : "unreadable");
-	} else {
-		char tmp[65536];
-		la_ssize_t n;
-		while ((n = archive_read_data(a, tmp, sizeof tmp)) > 0) {
-			if (out.len + (size_t)n > rp->max) {
-				rc = err_set(e, LUCID_ELIMIT,
-				             "%s: decompressed body larger than %llu "
-				             "bytes",
-				             url, (unsigned long long)rp->max);
-				break;
-			}
-			buf_add(&out, tmp, (size_t)n);
-		}
-		if (n < 0 && rc == 0)
-			rc = err_set(e, LUCID_EPARSE,
-			             "%s: corrupt or truncated compressed data: %s", url,
-			             archive_error_string(a));
-	}
-	archive_read_free(a);
-	if (rc < 0) {
-		buf_free(&out);
-		return rc;
-	}
-	buf_add(&out, NULL, 0);
-	buf_free(&rp->body);
-	rp->body = out;
-	return 0;
-}
-
 static void finish(struct lucid_http_response *resp, struct response_priv *rp, int status)
 {
-	if (rp->etag)
-		snprintf(rp->validator, sizeof rp->validator, "etag:%.60s", rp->etag);
-	if (!rp->etag || strlen(rp->etag) > 60)
-		sha256_digest(rp->body.data ? rp->body.data : "", rp->body.len, rp->validator);
+	char digest[72];
+	sha256_final(rp->hash, digest);
+	rp->hash = NULL;
+	if (rp->etag && strlen(rp->etag) <= 60)
+		snprintf(rp->validator, sizeof rp->validator, "etag:%s", rp->etag);
+	else
+		memcpy(rp->validator, digest, sizeof digest);
 	resp->status = status;
 	resp->etag = rp->etag;
 	resp->last_modified = rp->last_modified;
@@ -151,6 +148,18 @@ static void finish(struct lucid_http_response *resp, struct response_priv *rp, i
 	resp->body =
 	        (struct lucid_reader){.size = sizeof resp->body, .priv = rp, .read = body_read};
 	resp->priv = rp;
+}
+
+static int spool_file(const char *tmpl_dir, struct err *e)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/lucid-body-XXXXXX", tmpl_dir);
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return err_set(e, -errno, "cannot create a temporary file in %s: %s", tmpl_dir,
+		               strerror(errno));
+	unlink(path);
+	return fd;
 }
 
 int http_request(const struct lucid_http_request *req, struct lucid_http_response *resp,
@@ -165,28 +174,47 @@ int http_request(const struct lucid_http_request *req, struct lucid_http_respons
 		return err_set(e, -EINVAL, "no URL given");
 	struct response_priv *rp = xcalloc(1, sizeof *rp);
 	rp->max = r.max_bytes ? r.max_bytes : HTTP_DEFAULT_MAX_BYTES;
+	rp->hash = sha256_new();
 
 	if (!is_remote(r.url)) {
 		const char *path = str_has_prefix(r.url, "file://") ? r.url + 7 : r.url;
-		char *data;
-		size_t len;
-		int rc = file_read_all(path, rp->max, &data, &len, e);
+		rp->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (rp->fd < 0) {
+			int rc = err_set(e, -errno, "%s: %s", path, strerror(errno));
+			http_release(&(struct lucid_http_response){.priv = rp});
+			return rc;
+		}
+		char buf[65536];
+		ssize_t n;
+		while ((n = read(rp->fd, buf, sizeof buf)) > 0) {
+			rp->size += (uint64_t)n;
+			if (rp->size > rp->max)
+				break;
+			sha256_update(rp->hash, buf, (size_t)n);
+		}
+		int rc = n < 0 ? err_set(e, -errno, "%s: %s", path, strerror(errno))
+		         : rp->size > rp->max
+		                 ? err_set(e, LUCID_ELIMIT, "%s: larger than %llu bytes", path,
+		                           (unsigned long long)rp->max)
+		                 : 0;
 		if (rc < 0) {
-			free(rp);
+			http_release(&(struct lucid_http_response){.priv = rp});
 			return rc;
 		}
-		rp->body = (struct buf){.data = data, .len = len, .cap = len + 1};
 		finish(resp, rp, 200);
-		if (compressed(&rp->body) && (rc = decompress(rp, r.url, e)) < 0) {
-			http_release(resp);
-			return rc;
-		}
 		return 0;
 	}
 
+	const char *tmp = getenv("TMPDIR");
+	if ((rp->fd = spool_file(tmp && *tmp ? tmp : "/tmp", e)) < 0) {
+		int rc = rp->fd;
+		rp->fd = -1;
+		http_release(&(struct lucid_http_response){.priv = rp});
+		return rc;
+	}
 	CURL *c = curl_easy_init();
 	if (!c) {
-		free(rp);
+		http_release(&(struct lucid_http_response){.priv = rp});
 		return err_set(e, -ENOMEM, "cannot initialise libcurl");
 	}
 	struct curl_slist *hdrs = NULL;
@@ -233,6 +261,8 @@ int http_request(const struct lucid_http_request *req, struct lucid_http_respons
 	if (rp->too_big)
 		rc = err_set(e, LUCID_ELIMIT, "%s: response larger than %llu bytes", r.url,
 		             (unsigned long long)rp->max);
+	else if (rp->write_failed)
+		rc = err_set(e, -EIO, "%s: cannot spool the response to disk", r.url);
 	else if (cc != CURLE_OK)
 		rc = err_set(e, LUCID_ERETRY, "%s: %s", r.url, curl_easy_strerror(cc));
 	else if (status != 304 && (status < 200 || status > 299))
@@ -243,11 +273,13 @@ int http_request(const struct lucid_http_request *req, struct lucid_http_respons
 		return rc;
 	}
 	finish(resp, rp, (int)status);
-	if (compressed(&rp->body) && (rc = decompress(rp, r.url, e)) < 0) {
-		http_release(resp);
-		return rc;
-	}
 	return 0;
+}
+
+const char *http_body_error(const struct lucid_http_response *resp)
+{
+	const struct response_priv *rp = resp->priv;
+	return rp && rp->error[0] ? rp->error : NULL;
 }
 
 void http_release(struct lucid_http_response *resp)
@@ -255,7 +287,14 @@ void http_release(struct lucid_http_response *resp)
 	struct response_priv *rp = resp->priv;
 	if (!rp)
 		return;
-	buf_free(&rp->body);
+	if (rp->reader)
+		archive_read_free(rp->reader);
+	if (rp->hash) {
+		char d[72];
+		sha256_final(rp->hash, d);
+	}
+	if (rp->fd > 0)
+		close(rp->fd);
 	free(rp->etag);
 	free(rp->last_modified);
 	free(rp);

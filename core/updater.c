@@ -1,5 +1,7 @@
 #include "updater.h"
 
+#include "http.h"
+
 #include <errno.h>
 #include <lucid/error.h>
 #include <stdio.h>
@@ -84,6 +86,11 @@ int update_one(const struct registry *reg, struct store *st, const struct compon
 	rc = fetcher->ops.fetcher.parse(fetcher->plugin->self, &ctx, &feed, &resp.body, &sink);
 	if (rc < 0) {
 		store_feed_abort(txn);
+		const char *why = http_body_error(&resp);
+		if (why) {
+			snprintf(e->msg, sizeof e->msg, "%s", why);
+			call.error_set = true;
+		}
 		char what[4300];
 		snprintf(what, sizeof what, "feed %s (%s), nothing stored", fetcher->name, url);
 		call_fail(&call, rc, what);
