@@ -254,7 +254,8 @@ static int read_tables(const char *data, size_t len, struct tables *t, char *err
 			def->severity = text(r, &t->pool);
 		} else if (def && !strcmp(name, "reference")) {
 			char *src = attr(r, "source", &t->pool), *ref = attr(r, "ref_id", &t->pool);
-			if (src && ref && !strcasecmp(src, "elsa")) /* Photon's PHSA refs are internal ids */
+			if (src && ref &&
+			    !strcasecmp(src, "elsa")) /* Photon's PHSA refs are internal ids */
 				def->advisory = ref;
 			append_link(t, def, attr(r, "ref_url", &t->pool));
 		} else if (def && !strcmp(name, "cve")) {
@@ -289,18 +290,30 @@ static int read_tables(const char *data, size_t len, struct tables *t, char *err
 				goto oom;
 			*cur = (struct idpair){attr(r, "id", &t->pool), NULL, NULL};
 			kind = 1;
+			if (!cur->id) { /* nothing can refer to it */
+				t->tests.n--;
+				cur = NULL;
+			}
 		} else if (!strcmp(name, "rpminfo_object")) {
 			cur = PUSH(t->objects);
 			if (!cur)
 				goto oom;
 			*cur = (struct idpair){attr(r, "id", &t->pool), NULL, NULL};
 			kind = 2;
+			if (!cur->id) { /* nothing can refer to it */
+				t->objects.n--;
+				cur = NULL;
+			}
 		} else if (!strcmp(name, "rpminfo_state")) {
 			cur = PUSH(t->states);
 			if (!cur)
 				goto oom;
 			*cur = (struct idpair){attr(r, "id", &t->pool), NULL, NULL};
 			kind = 3;
+			if (!cur->id) { /* nothing can refer to it */
+				t->states.n--;
+				cur = NULL;
+			}
 		} else if (cur && kind == 1 && !strcmp(name, "object")) {
 			cur->a = attr(r, "object_ref", &t->pool);
 		} else if (cur && kind == 1 && !strcmp(name, "state")) {
