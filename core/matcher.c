@@ -13,9 +13,9 @@ const char *severity_name(int32_t s)
 
 const char *state_name(int32_t s)
 {
-	static const char *names[] = {"fixed", "unfixed", "end-of-life", "undetermined",
-	                              "wont-fix"};
-	return s >= 0 && s <= 4 ? names[s] : "unknown";
+	static const char *names[] = {"fixed",        "unfixed",  "end-of-life",
+	                              "undetermined", "wont-fix", "not-affected"};
+	return s >= 0 && s <= 5 ? names[s] : "unknown";
 }
 
 struct match_ctx {
@@ -29,15 +29,16 @@ struct match_ctx {
 	int bad_versions;
 };
 
-static bool already(const struct vuln_report *r, const struct pkg_rec *p, const char *id)
+/* An earlier match of this package for the same vulnerability, or NULL. */
+static struct match *already(const struct vuln_report *r, const struct pkg_rec *p, const char *id)
 {
 	for (size_t i = r->n; i-- > 0;) {
 		if (r->m[i].pkg != p)
 			break; /* matches of one package are contiguous */
 		if (strcmp(r->m[i].vuln->id, id) == 0)
-			return true;
+			return &r->m[i];
 	}
-	return false;
+	return NULL;
 }
 
 /* arch: "x86_64|aarch64" (an OVAL pattern of alternatives); noarch packages match any */
@@ -69,6 +70,8 @@ static int on_vuln(void *user, struct vuln_rec *v)
 	if (!v->version_format || !m->pkg->version_format ||
 	    strcmp(v->version_format, m->pkg->version_format) != 0)
 		return 0;
+	if (v->state == LUCID_STATE_NOT_AFFECTED)
+		return 0;
 	/* records naming binary packages (rpm advisories) match by the binary name only */
 	if (v->package_kind == LUCID_PACKAGE_BINARY && m->by_source)
 		return 0;
@@ -90,8 +93,18 @@ static int on_vuln(void *user, struct vuln_rec *v)
 		if (cmp >= 0)
 			return 0;
 	}
-	if (already(m->out, m->pkg, v->id))
+	struct match *prev = already(m->out, m->pkg, v->id);
+	if (prev) {
+		/* several records apply (release streams, feeds): report the nearest fix */
+		const struct component *c = registry_comparator(m->reg, v->version_format);
+		int cmp;
+		if (v->state == LUCID_STATE_FIXED && prev->vuln->state == LUCID_STATE_FIXED && c &&
+		    c->ops.comparator.compare(c->plugin->self, v->fixed_in, prev->vuln->fixed_in,
+		                              &cmp) == 0 &&
+		    cmp < 0)
+			prev->vuln = v;
 		return 0;
+	}
 	if (m->out->n == m->cap) {
 		m->cap = m->cap ? m->cap * 2 : 64;
 		m->out->m = xrealloc(m->out->m, m->cap * sizeof *m->out->m);

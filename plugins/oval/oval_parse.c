@@ -126,7 +126,7 @@ static int cmp_pair(const void *a, const void *b)
 
 static const struct idpair *lookup(const struct idpair *v, size_t n, const char *id)
 {
-	if (!id)
+	if (!id || !n)
 		return NULL;
 	struct idpair key = {(char *)id, NULL, NULL};
 	return bsearch(&key, v, n, sizeof *v, cmp_pair);
@@ -440,9 +440,12 @@ int oval_parse(enum oval_vendor vendor, const char *data, size_t len,
 		tables_free(&t);
 		return rc;
 	}
-	qsort(t.tests.v, t.tests.n, sizeof *t.tests.v, cmp_pair);
-	qsort(t.objects.v, t.objects.n, sizeof *t.objects.v, cmp_pair);
-	qsort(t.states.v, t.states.n, sizeof *t.states.v, cmp_pair);
+	if (t.tests.n)
+		qsort(t.tests.v, t.tests.n, sizeof *t.tests.v, cmp_pair);
+	if (t.objects.n)
+		qsort(t.objects.v, t.objects.n, sizeof *t.objects.v, cmp_pair);
+	if (t.states.n)
+		qsort(t.states.v, t.states.n, sizeof *t.states.v, cmp_pair);
 	for (size_t i = 0; rc == 0 && i < t.defs.n; i++) {
 		const struct definition *d = &t.defs.v[i];
 		st->definitions++;

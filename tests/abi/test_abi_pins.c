@@ -68,6 +68,7 @@ Test(abi, enum_values)
 	cr_assert_eq(LUCID_SEVERITY_CRITICAL, 5);
 	cr_assert_eq(LUCID_STATE_FIXED, 0);
 	cr_assert_eq(LUCID_STATE_WONT_FIX, 4);
+	cr_assert_eq(LUCID_STATE_NOT_AFFECTED, 5);
 	cr_assert_eq(LUCID_DIGEST_OF_BLOB, 0);
 	cr_assert_eq(LUCID_DIGEST_OF_TAR, 1);
 	cr_assert_eq(LUCID_LOG_DEBUG, 3);

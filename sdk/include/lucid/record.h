@@ -35,7 +35,9 @@ enum lucid_vuln_state {
 	LUCID_STATE_UNFIXED = 1,      /**< open: every version is affected, no fix yet */
 	LUCID_STATE_END_OF_LIFE = 2,  /**< the distribution will not fix it in this release */
 	LUCID_STATE_UNDETERMINED = 3, /**< the vendor has not decided; treated as affected */
-	LUCID_STATE_WONT_FIX = 4      /**< the vendor decided not to fix it (ignored/postponed) */
+	LUCID_STATE_WONT_FIX = 4,     /**< the vendor decided not to fix it (ignored/postponed) */
+	LUCID_STATE_NOT_AFFECTED =
+	        5 /**< 1.1: the vendor states it does not apply; never reported */
 };
 
 /** An operating-system namespace, e.g. name "debian:12". */

@@ -10,9 +10,12 @@
  * newer than the host's.
  *
  * Changelog:
- *  - 1.0  initial ABI: plugin descriptor, host vtable, layer view, image source, records and sinks,
- *         image format handler, namespace detector, feature lister, version comparator, feed
- * fetcher, notifier sink.
+ *  - 1.0  initial ABI: plugin descriptor, host vtable, layer view, image source, records and
+ *         sinks, image format handler, namespace detector, feature lister, version comparator,
+ *         feed fetcher, notifier sink.
+ *  - 1.1  lucid_package.module (modular rpm streams); lucid_vuln.package_kind (records naming
+ *         binary packages), lucid_vuln.arch and lucid_vuln.module (constraints);
+ *         enum lucid_package_kind; LUCID_STATE_NOT_AFFECTED.
  */
 #ifndef LUCID_VERSION_H
 #define LUCID_VERSION_H

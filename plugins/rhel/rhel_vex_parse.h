@@ -1,0 +1,30 @@
+/*
+ * Red Hat CSAF VEX documents (https://security.access.redhat.com/data/csaf/v2/vex/): one CVE
+ * per document; product_tree branches name products (a CPE) and components (an rpm purl),
+ * relationships join them into the product ids that product_status lists.
+ *   fixed               -> state fixed, fixed_in = the component's EPOCH:VERSION-RELEASE
+ *   known_affected      -> unfixed (wont-fix when the remediation is no_fix_planned)
+ *   known_not_affected  -> recorded as not affected, never reported
+ * Only products of Red Hat Enterprise Linux itself (cpe:/[ao]:redhat:enterprise_linux:N) map to
+ * a namespace (rhel:N); layered products and EUS/AUS/TUS streams, which need the image's
+ * content sets to match correctly, are left out. Pure.
+ */
+#ifndef RHEL_VEX_PARSE_H
+#define RHEL_VEX_PARSE_H
+
+#include <lucid/record.h>
+#include <stddef.h>
+
+struct vex_stats {
+	size_t documents, records, not_affected, other_products;
+};
+
+/* Parse one CSAF VEX JSON document. */
+int vex_parse_document(const char *data, size_t len,
+                       int (*emit)(void *user, const struct lucid_vuln *v), void *user,
+                       struct vex_stats *stats, char *err, size_t errlen);
+
+/* Impact word -> enum lucid_severity (Low, Moderate, Important, Critical). */
+int vex_severity(const char *impact);
+
+#endif
