@@ -112,6 +112,8 @@ static bool from_purl(const char *purl, struct component *c)
 	}
 	/* rpmmod=nodejs:18:8090020230810:a75119d5 -> "nodejs:18" */
 	c->module[0] = 0;
+	if (mod[0] && !strchr(mod, ':'))
+		return false; /* a module without a stream cannot be matched: not a usable purl */
 	if (mod[0]) {
 		const char *c1 = strchr(mod, ':');
 		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -168,7 +170,12 @@ static int emit_status(struct vuln_ctx *x, const char *full_id, int state)
 	}
 	struct component c;
 	json_t *comp = json_object_get(x->products, comp_id);
-	if (!from_purl(json_string_value(json_object_get(comp, "purl")), &c) || !c.name[0])
+	const char *purl = json_string_value(json_object_get(comp, "purl"));
+	if (purl && !from_purl(purl, &c)) {
+		x->st->bad_purls++;
+		return 0;
+	}
+	if (!purl)
 		from_id(comp_id, &c);
 	if (!c.name[0])
 		return 0;

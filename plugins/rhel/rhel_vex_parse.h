@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 struct vex_stats {
-	size_t documents, records, not_affected, other_products;
+	size_t documents, records, not_affected, other_products, bad_purls;
 };
 
 /* Parse one CSAF VEX JSON document. */

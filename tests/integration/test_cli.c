@@ -632,3 +632,40 @@ Test(cli, alpine_upstream_discovery)
 	sh("kill $(cat '%s/site.pid') 2>/dev/null", tmp);
 	run_free(&r);
 }
+
+/*
+ * The RHEL 9 image against Red Hat's real VEX document for CVE-2023-38545 (curl). Expected by
+ * reading the document: curl-minimal and libcurl-minimal 0:7.76.1-23.el9_2.1 (x86_64) are
+ * below the RHEL 9 fixes 0:7.76.1-23.el9_2.4 (9.2 stream) and 0:7.76.1-26.el9_3.2 (9.3); the
+ * nearest, 23.el9_2.4, is reported, with Red Hat's impact Important (High). Nothing else
+ * installed is named.
+ */
+Test(cli, rhel_9_against_red_hat_vex)
+{
+	const char *image = shared_path("images/rhel9-synthetic-9.2.oci.tar");
+	if (!image)
+		cr_skip_test("../shared/images is not here (CI has it)");
+	struct run_result r = {0};
+	char feed[4200], ref[4200];
+	snprintf(feed, sizeof feed, "rhel-vex=%s", data_path("feeds/rhel/cve-2023-38545.json"));
+	LUCID("update", "--feed", feed);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	/* the archive form too: a zstd tar of five real documents */
+	snprintf(feed, sizeof feed, "rhel-vex=%s",
+	         data_path("feeds/rhel/csaf_vex_2023-10-31.tar.zst"));
+	LUCID("update", "--feed", feed);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	snprintf(ref, sizeof ref, "%s:9.2", image);
+	LUCID("scan", "--format", "json", ref);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	char *got = vuln_pairs(&r);
+	cr_assert_str_eq(got, "curl-minimal CVE-2023-38545 0:7.76.1-23.el9_2.4\n"
+	                      "libcurl-minimal CVE-2023-38545 0:7.76.1-23.el9_2.4\n");
+	free(got);
+	json_t *rep = json_loads(r.out, 0, NULL);
+	json_t *v = json_array_get(json_object_get(rep, "vulnerabilities"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(v, "severity")), "High");
+	cr_assert_str_eq(json_string_value(json_object_get(v, "vendor_severity")), "Important");
+	json_decref(rep);
+	run_free(&r);
+}
