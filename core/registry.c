@@ -215,7 +215,8 @@ static void plugin_free(struct plugin *p)
 int registry_load_file(struct registry *r, const char *path, struct err *e)
 {
 	dlerror();
-	void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	/* NODELETE: plugins stay mapped after dlclose, so leak reports can name their frames */
+	void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!dl)
 		return err_set(e, -ENOENT, "%s: cannot load: %s", path, dlerror());
 	lucid_plugin_entry_fn entry;

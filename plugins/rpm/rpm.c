@@ -278,6 +278,18 @@ static int rpm_list(void *self, const struct lucid_ctx *ctx, const struct lucid_
 	return found ? 0 : LUCID_NOT_FOUND;
 }
 
+/* librpm keeps global state (macros, rpmrc, log): release it when the plugin is unloaded. */
+static void rpm_fini(void *self)
+{
+	(void)self;
+	if (rpm_configured > 0) {
+		rpmFreeMacros(NULL);
+		rpmFreeRpmrc();
+		rpmlogClose();
+	}
+	rpm_configured = 0;
+}
+
 static int rpm_validate(void *self, const char *v)
 {
 	(void)self;
@@ -336,4 +348,4 @@ static const struct lucid_component *const rpm_components[] = {&rpm_lister, &rpm
 LUCID_PLUGIN_DEFINE(rpm, .version = "1.0.0",
                     .description = "rpm database lister (librpm: SQLite, Berkeley DB) and rpm "
                                    "version comparator",
-                    .license = "Apache-2.0", .components = rpm_components)
+                        .license = "Apache-2.0", .fini = rpm_fini, .components = rpm_components)
