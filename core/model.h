@@ -14,7 +14,7 @@ struct ns_rec {
 
 struct pkg_rec {
 	char *name, *version, *source_name, *source_version, *arch, *version_format, *db_path;
-	char *module; /* modular rpm stream, or NULL */
+	char *module;   /* modular rpm stream, or NULL */
 	uint32_t layer; /* index of the layer that introduced it */
 };
 
@@ -55,6 +55,7 @@ struct vuln_rec {
 	int64_t published;
 	int32_t package_kind; /* enum lucid_package_kind */
 	char *arch, *module;  /* constraints, or NULL */
+	char *document;       /* the upstream document, or NULL */
 };
 
 /* A match: package pkg is affected by vuln. */

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,7 +171,7 @@ static size_t ops_min_size(uint32_t kind)
 	case LUCID_KIND_DETECTOR: return sizeof(struct lucid_detector_ops);
 	case LUCID_KIND_LISTER: return sizeof(struct lucid_lister_ops);
 	case LUCID_KIND_COMPARATOR: return sizeof(struct lucid_comparator_ops);
-	case LUCID_KIND_FETCHER: return sizeof(struct lucid_fetcher_ops);
+	case LUCID_KIND_FETCHER: return offsetof(struct lucid_fetcher_ops, changes); /* 1.0 */
 	case LUCID_KIND_NOTIFIER: return sizeof(struct lucid_notifier_ops);
 	default: return 0;
 	}

@@ -10,17 +10,18 @@
 #include <time.h>
 
 #include "codec.h"
+#include "registry.h"
 
 /* v2: package module (layers, reports); package kind, arch and module (vulns) */
 #define LAYER_REC_V  2
 #define REPORT_REC_V 2
-#define VULN_REC_V   2
-#define FEED_REC_V   1
+#define VULN_REC_V   3 /* v3: the upstream document the record came from */
+#define FEED_REC_V   2 /* v2: the incremental-update cursor, the URL last fetched */
 
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, layers, manifests, reports, pkg_manifests, vulns, vuln_index, feed_vulns,
-	        feeds, update_ops;
+	        doc_vulns, feeds, update_ops;
 	char *path;
 };
 
@@ -62,6 +63,29 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
+/*
+ * Schema 1 -> 2: default feeds are now stored under the fetcher's stable feed id instead of
+ * their URL, and records carry their upstream document. The vulnerability data is a cache of
+ * the upstream feeds, so it is dropped (the next `lucid update` fetches it again, whole);
+ * layers, manifests and reports are kept.
+ */
+static int migrate(struct store *s, MDB_txn *txn, int from)
+{
+	int rc = 0;
+	if (from < 2) {
+		MDB_dbi drop[] = {s->vulns, s->vuln_index, s->feed_vulns, s->feeds, s->update_ops};
+		for (size_t i = 0; !rc && i < sizeof drop / sizeof drop[0]; i++)
+			rc = mdb_drop(txn, drop[i], 0);
+		if (!rc)
+			host_logf(LUCID_LOG_WARN,
+			          "database %s: upgraded from schema %d to %d; its vulnerability "
+			          "data "
+			          "was in the old layout and was dropped: run `lucid update`",
+			          s->path, from, STORE_SCHEMA_VERSION);
+	}
+	return rc;
+}
+
 int store_open(const char *path, struct store **out, struct err *e)
 {
 	int rc = mkdir_p(path);
@@ -94,6 +118,7 @@ int store_open(const char *path, struct store **out, struct err *e)
 	        {"vulns", &s->vulns, 0},
 	        {"vuln_index", &s->vuln_index, MDB_DUPSORT},
 	        {"feed_vulns", &s->feed_vulns, MDB_DUPSORT},
+	        {"doc_vulns", &s->doc_vulns, MDB_DUPSORT},
 	        {"feeds", &s->feeds, 0},
 	        {"update_ops", &s->update_ops, 0},
 	};
@@ -114,7 +139,14 @@ int store_open(const char *path, struct store **out, struct err *e)
 		char ver[16] = {0};
 		memcpy(ver, v.mv_data, v.mv_size < 15 ? v.mv_size : 15);
 		int have = atoi(ver);
-		if (have > STORE_SCHEMA_VERSION) {
+		if (have < STORE_SCHEMA_VERSION) {
+			rc = migrate(s, txn, have);
+			if (rc == 0) {
+				int n = snprintf(ver, sizeof ver, "%d", STORE_SCHEMA_VERSION);
+				v = (MDB_val){(size_t)n, ver};
+				rc = mdb_put(txn, s->meta, &k, &v, 0);
+			}
+		} else if (have > STORE_SCHEMA_VERSION) {
 			mdb_txn_abort(txn);
 			err_set(e, -EPROTO,
 			        "database %s has schema version %d; this lucid understands up to "
@@ -326,6 +358,8 @@ static void enc_feed_state(struct buf *b, const struct feed_state *st)
 	enc_str(b, st->validator);
 	enc_u64(b, (uint64_t)st->updated);
 	enc_u64(b, st->count);
+	enc_str(b, st->cursor);
+	enc_str(b, st->url);
 }
 
 int store_get_feed(struct store *s, const char *feed_id, struct arena *a, struct feed_state *out)
@@ -338,12 +372,15 @@ int store_get_feed(struct store *s, const char *feed_id, struct arena *a, struct
 	int rc = LUCID_NOT_FOUND;
 	if (mdb_get(txn, s->feeds, &k, &v) == 0) {
 		struct dec d = {v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, false};
-		if (dec_u64(&d) == FEED_REC_V) {
+		uint64_t ver = dec_u64(&d);
+		if (ver == 1 || ver == FEED_REC_V) {
 			out->etag = dec_str(&d, a);
 			out->last_modified = dec_str(&d, a);
 			out->validator = dec_str(&d, a);
 			out->updated = (int64_t)dec_u64(&d);
 			out->count = dec_u64(&d);
+			out->cursor = ver >= 2 ? dec_str(&d, a) : NULL;
+			out->url = ver >= 2 ? dec_str(&d, a) : NULL;
 			rc = d.failed ? LUCID_NOT_FOUND : 0;
 		}
 	}
@@ -355,7 +392,7 @@ struct feed_txn {
 	struct store *s;
 	MDB_txn *txn;
 	char *feed;
-	uint64_t added;
+	uint64_t base, added, removed; /* count = base + added - removed */
 };
 
 static void vuln_key(const char *ns, const char *pkg, struct buf *key)
@@ -363,6 +400,37 @@ static void vuln_key(const char *ns, const char *pkg, struct buf *key)
 	buf_adds(key, ns);
 	buf_addc(key, 0);
 	buf_adds(key, pkg);
+}
+
+/* Remove the record with hash h from vulns and vuln_index (not from feed_vulns/doc_vulns). */
+static void drop_vuln(struct store *s, MDB_txn *txn, MDB_val *h)
+{
+	MDB_val v;
+	if (mdb_get(txn, s->vulns, h, &v) != 0)
+		return;
+	struct arena a = {0};
+	struct dec d = {v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, false};
+	dec_u64(&d);
+	dec_str(&d, &a); /* feed */
+	dec_str(&d, &a); /* id */
+	char *ns = dec_str(&d, &a), *pkg = dec_str(&d, &a);
+	if (!d.failed && ns && pkg) {
+		struct buf key = {0};
+		vuln_key(ns, pkg, &key);
+		MDB_val ik = {key.len, key.data};
+		mdb_del(txn, s->vuln_index, &ik, h);
+		buf_free(&key);
+	}
+	arena_free(&a);
+	mdb_del(txn, s->vulns, h, NULL);
+}
+
+static void doc_key(const char *feed, const char *doc, struct buf *key)
+{
+	buf_adds(key, feed);
+	buf_addc(key, 0);
+	if (doc)
+		buf_adds(key, doc);
 }
 
 /* Delete every record of feed in txn. */
@@ -375,31 +443,30 @@ static int feed_clear(struct store *s, MDB_txn *txn, const char *feed)
 	MDB_val k = {strlen(feed), (void *)feed}, h;
 	rc = mdb_cursor_get(c, &k, &h, MDB_SET_KEY);
 	while (rc == 0) {
-		MDB_val v;
-		if (mdb_get(txn, s->vulns, &h, &v) == 0) {
-			struct arena a = {0};
-			struct dec d = {v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, false};
-			dec_u64(&d);
-			dec_str(&d, &a); /* feed */
-			dec_str(&d, &a); /* id */
-			char *ns = dec_str(&d, &a), *pkg = dec_str(&d, &a);
-			if (!d.failed && ns && pkg) {
-				struct buf key = {0};
-				vuln_key(ns, pkg, &key);
-				MDB_val ik = {key.len, key.data};
-				mdb_del(txn, s->vuln_index, &ik, &h);
-				buf_free(&key);
-			}
-			arena_free(&a);
-			mdb_del(txn, s->vulns, &h, NULL);
-		}
+		drop_vuln(s, txn, &h);
 		rc = mdb_cursor_get(c, &k, &h, MDB_NEXT_DUP);
 	}
 	mdb_cursor_close(c);
 	if (rc != MDB_NOTFOUND)
 		return rc;
 	rc = mdb_del(txn, s->feed_vulns, &k, NULL);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	if (rc && rc != MDB_NOTFOUND)
+		return rc;
+	/* and the per-document index: every key "feed \0 ..." */
+	if ((rc = mdb_cursor_open(txn, s->doc_vulns, &c)) != 0)
+		return rc;
+	struct buf prefix = {0};
+	doc_key(feed, NULL, &prefix);
+	MDB_val dk = {prefix.len, prefix.data}, dv;
+	while ((rc = mdb_cursor_get(c, &dk, &dv, MDB_SET_RANGE)) == 0 && dk.mv_size >= prefix.len &&
+	       memcmp(dk.mv_data, prefix.data, prefix.len) == 0) {
+		if ((rc = mdb_cursor_del(c, MDB_NODUPDATA)) != 0)
+			break;
+		dk = (MDB_val){prefix.len, prefix.data};
+	}
+	mdb_cursor_close(c);
+	buf_free(&prefix);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
 }
 
 int store_feed_begin(struct store *s, const char *feed_id, struct feed_txn **out, struct err *e)
@@ -419,6 +486,53 @@ int store_feed_begin(struct store *s, const char *feed_id, struct feed_txn **out
 	}
 	*out = t;
 	return 0;
+}
+
+int store_feed_delta_begin(struct store *s, const char *feed_id, uint64_t count,
+                           struct feed_txn **out, struct err *e)
+{
+	struct feed_txn *t = xcalloc(1, sizeof *t);
+	t->s = s;
+	t->feed = xstrdup(feed_id);
+	t->base = count;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &t->txn);
+	if (rc) {
+		free(t->feed);
+		free(t);
+		return lmdb_err(e, rc, "starting an incremental feed update");
+	}
+	*out = t;
+	return 0;
+}
+
+int store_feed_drop_document(struct feed_txn *t, const char *document, struct err *e)
+{
+	struct buf key = {0};
+	doc_key(t->feed, document, &key);
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t->txn, t->s->doc_vulns, &c);
+	if (rc) {
+		buf_free(&key);
+		return lmdb_err(e, rc, "removing a document's records");
+	}
+	MDB_val k = {key.len, key.data}, h;
+	MDB_val fk = {strlen(t->feed), t->feed};
+	rc = mdb_cursor_get(c, &k, &h, MDB_SET_KEY);
+	while (rc == 0) {
+		drop_vuln(t->s, t->txn, &h);
+		if (mdb_del(t->txn, t->s->feed_vulns, &fk, &h) == 0)
+			t->removed++;
+		rc = mdb_cursor_get(c, &k, &h, MDB_NEXT_DUP);
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND) {
+		MDB_val k2 = {key.len, key.data};
+		rc = mdb_del(t->txn, t->s->doc_vulns, &k2, NULL);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	buf_free(&key);
+	return rc ? lmdb_err(e, rc, "removing a document's records") : 0;
 }
 
 int store_feed_add(struct feed_txn *t, const struct lucid_vuln *v, struct err *e)
@@ -441,6 +555,7 @@ int store_feed_add(struct feed_txn *t, const struct lucid_vuln *v, struct err *e
 	enc_u64(&rec, (uint64_t)(uint32_t)v->package_kind);
 	enc_str(&rec, v->arch);
 	enc_str(&rec, v->module);
+	enc_str(&rec, v->document);
 	char hex[72];
 	sha256_digest(rec.data, rec.len, hex);
 	MDB_val h = {64, hex + 7}, val = {rec.len, rec.data};
@@ -462,6 +577,15 @@ int store_feed_add(struct feed_txn *t, const struct lucid_vuln *v, struct err *e
 		else if (!rc)
 			t->added++;
 	}
+	if (!rc && v->document && *v->document) {
+		struct buf dk = {0};
+		doc_key(t->feed, v->document, &dk);
+		MDB_val k = {dk.len, dk.data};
+		rc = mdb_put(t->txn, t->s->doc_vulns, &k, &h, MDB_NODUPDATA);
+		if (rc == MDB_KEYEXIST)
+			rc = 0;
+		buf_free(&dk);
+	}
 	buf_free(&rec);
 	return rc ? lmdb_err(e, rc, "storing a vulnerability") : 0;
 }
@@ -479,7 +603,7 @@ static int put_feed_state(struct store *s, MDB_txn *txn, const char *feed,
 
 int store_feed_commit(struct feed_txn *t, struct feed_state *st, struct err *e)
 {
-	st->count = t->added;
+	st->count = t->base + t->added >= t->removed ? t->base + t->added - t->removed : 0;
 	int rc = put_feed_state(t->s, t->txn, t->feed, st);
 	if (!rc) {
 		/* update_ops: feed \0 time -> count (the history the notifier diffs against) */
@@ -550,7 +674,8 @@ int store_reader_begin(struct store *s, struct store_reader **out, struct err *e
 static struct vuln_rec *decode_vuln(const MDB_val *v, struct arena *a)
 {
 	struct dec d = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
-	if (dec_u64(&d) != VULN_REC_V)
+	uint64_t ver = dec_u64(&d);
+	if (ver != 2 && ver != VULN_REC_V)
 		return NULL;
 	struct vuln_rec *r = arena_alloc(a, sizeof *r);
 	r->feed = dec_str(&d, a);
@@ -569,6 +694,7 @@ static struct vuln_rec *decode_vuln(const MDB_val *v, struct arena *a)
 	r->package_kind = (int32_t)dec_u64(&d);
 	r->arch = dec_str(&d, a);
 	r->module = dec_str(&d, a);
+	r->document = ver >= 3 ? dec_str(&d, a) : NULL;
 	return d.failed ? NULL : r;
 }
 

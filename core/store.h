@@ -10,7 +10,7 @@
 #include "model.h"
 #include "util.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -32,13 +32,24 @@ struct feed_state {
 	const char *etag, *last_modified, *validator;
 	int64_t updated;
 	uint64_t count;
+	const char *cursor; /* the fetcher's incremental-update cursor, or NULL */
+	const char *url;    /* where the feed was last fetched from (validators belong to it) */
 };
 int store_get_feed(struct store *s, const char *feed_id, struct arena *a, struct feed_state *out);
 
 /* A write transaction that replaces one feed's records. */
 struct feed_txn;
 int store_feed_begin(struct store *s, const char *feed_id, struct feed_txn **out, struct err *e);
+/* Records carrying v->document are also indexed by (feed, document). */
 int store_feed_add(struct feed_txn *t, const struct lucid_vuln *v, struct err *e);
+/*
+ * A write transaction that changes a feed in place (incremental updates): nothing is cleared;
+ * count is the feed's current record count. Commit and abort as for store_feed_begin.
+ */
+int store_feed_delta_begin(struct store *s, const char *feed_id, uint64_t count,
+                           struct feed_txn **out, struct err *e);
+/* Remove every record of the feed that came from document. */
+int store_feed_drop_document(struct feed_txn *t, const char *document, struct err *e);
 /* Commit: the feed's old records are replaced by those added. st->count is filled in. */
 int store_feed_commit(struct feed_txn *t, struct feed_state *st, struct err *e);
 /* Only record that the feed was checked and unchanged (validators, time). */

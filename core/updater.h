@@ -9,7 +9,7 @@
 
 struct feed_source {
 	const char *fetcher; /* component name, e.g. "debian" */
-	const char *url;     /* http(s) URL, file:// URL or path; NULL: the fetcher's upstream feeds */
+	const char *url; /* http(s) URL, file:// URL or path; NULL: the fetcher's upstream feeds */
 };
 
 struct update_result {
@@ -26,8 +26,12 @@ struct update_result {
 int update_feeds(const struct registry *reg, struct store *st, const struct feed_source *src,
                  size_t n, bool force, struct update_result *res, struct err *e);
 
-/* Parse a feed body through a fetcher into st (exposed for tests). */
+/*
+ * Update one feed of fetcher, stored under "fetcher:key" (key NULL: the url): download it and
+ * replace its records when it changed, then apply its incremental changes when the fetcher
+ * has a changes() op. *outcome is 0 (records changed) or LUCID_UNCHANGED.
+ */
 int update_one(const struct registry *reg, struct store *st, const struct component *fetcher,
-               const char *url, bool force, int *outcome, struct err *e);
+               const char *key, const char *url, bool force, int *outcome, struct err *e);
 
 #endif

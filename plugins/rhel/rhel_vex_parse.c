@@ -300,6 +300,15 @@ int vex_parse_document(const char *data, size_t len,
 		return LUCID_EPARSE;
 	}
 	json_t *document = json_object_get(doc, "document");
+	const char *status =
+	        json_string_value(json_object_get(json_object_get(document, "tracking"), "status"));
+	if (status && strcmp(status, "deleted") == 0) {
+		/* Red Hat withdrew the CVE: the document stands, with no records */
+		st->documents++;
+		st->deleted++;
+		json_decref(doc);
+		return 0;
+	}
 	const char *category = json_string_value(json_object_get(document, "category"));
 	json_t *tree = json_object_get(doc, "product_tree");
 	if (!category || strcmp(category, "csaf_vex") != 0 || !json_is_object(tree)) {
@@ -333,4 +342,112 @@ int vex_parse_document(const char *data, size_t len,
 	json_decref(x.rels);
 	json_decref(doc);
 	return rc;
+}
+
+/* ---- changes.csv / deletions.csv ---- */
+
+static int digits(const char *s, size_t len, size_t at, size_t n)
+{
+	if (at + n > len)
+		return -1;
+	int v = 0;
+	for (size_t i = at; i < at + n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+static long long days_from_civil(long long y, int m, int d)
+{
+	y -= m <= 2;
+	long long era = (y >= 0 ? y : y - 399) / 400;
+	long long yoe = y - era * 400;
+	long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+long long vex_parse_time(const char *s, size_t len)
+{
+	int y = digits(s, len, 0, 4), mo = digits(s, len, 5, 2), d = digits(s, len, 8, 2);
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || s[4] != '-' || s[7] != '-')
+		return -1;
+	long long t = days_from_civil(y, mo, d) * 86400;
+	if (len == 10)
+		return t;
+	if (s[10] != 'T' && s[10] != ' ')
+		return -1;
+	int h = digits(s, len, 11, 2), mi = digits(s, len, 14, 2), se = digits(s, len, 17, 2);
+	if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60 || s[13] != ':' ||
+	    s[16] != ':')
+		return -1;
+	t += h * 3600 + mi * 60 + se;
+	size_t i = 19;
+	if (i < len && s[i] == '.')
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+	if (i == len)
+		return t; /* no zone: UTC */
+	if (s[i] == 'Z' && i + 1 == len)
+		return t;
+	if ((s[i] == '+' || s[i] == '-') && i + 6 == len && s[i + 3] == ':') {
+		int oh = digits(s, len, i + 1, 2), om = digits(s, len, i + 4, 2);
+		if (oh < 0 || oh > 23 || om < 0 || om > 59)
+			return -1;
+		long long off = oh * 3600 + om * 60;
+		return s[i] == '+' ? t - off : t + off;
+	}
+	return -1;
+}
+
+/* The next comma-separated field of line from *at, without its quotes. */
+static bool csv_field(const char *line, size_t len, size_t *at, const char **f, size_t *flen)
+{
+	size_t i = *at;
+	if (i > len)
+		return false;
+	if (i < len && line[i] == '"') {
+		const char *end = memchr(line + i + 1, '"', len - i - 1);
+		if (!end)
+			return false;
+		*f = line + i + 1;
+		*flen = (size_t)(end - *f);
+		i = (size_t)(end - line) + 1;
+	} else {
+		const char *end = memchr(line + i, ',', len - i);
+		size_t e = end ? (size_t)(end - line) : len;
+		*f = line + i;
+		*flen = e - i;
+		i = e;
+	}
+	if (i < len && line[i] != ',')
+		return false;
+	*at = i + 1;
+	return true;
+}
+
+int vex_change_row(const char *line, size_t len, const char **path, size_t *plen, long long *when)
+{
+	while (len && (line[len - 1] == '\r' || line[len - 1] == '\n' || line[len - 1] == ' '))
+		len--;
+	size_t at = 0, tlen;
+	const char *t;
+	if (!csv_field(line, len, &at, path, plen) || !csv_field(line, len, &at, &t, &tlen) ||
+	    at <= len)
+		return LUCID_EPARSE;
+	if (*plen == 0 || *plen > 256 || (*path)[0] == '/')
+		return LUCID_EPARSE;
+	for (size_t i = 0; i < *plen; i++) {
+		char c = (*path)[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-' || c == '/'))
+			return LUCID_EPARSE;
+		if (c == '.' && i + 1 < *plen && (*path)[i + 1] == '.')
+			return LUCID_EPARSE;
+	}
+	*when = vex_parse_time(t, tlen);
+	return *when < 0 ? LUCID_EPARSE : 0;
 }

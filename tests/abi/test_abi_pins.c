@@ -33,6 +33,13 @@ Test(abi, host_and_records_layout)
 	cr_assert_eq(offsetof(struct lucid_vuln, package_kind), 96);
 	cr_assert_eq(offsetof(struct lucid_vuln, arch), 104);
 	cr_assert_eq(offsetof(struct lucid_vuln, module), 112);
+	/* 1.2 */
+	cr_assert_eq(offsetof(struct lucid_vuln, document), 120);
+	cr_assert_eq(sizeof(struct lucid_vuln), 128);
+	cr_assert_eq(offsetof(struct lucid_fetcher_ops, changes), 24);
+	cr_assert_eq(sizeof(struct lucid_fetcher_ops), 32);
+	cr_assert_eq(offsetof(struct lucid_feed_change, url), 16);
+	cr_assert_eq(offsetof(struct lucid_change_sink, set_cursor), 24);
 	cr_assert_eq(offsetof(struct lucid_layer, priv), 32);
 	cr_assert_eq(offsetof(struct lucid_image, priv), 32);
 	cr_assert_eq(offsetof(struct lucid_image_layer, media_type), 40);

@@ -134,6 +134,11 @@ Test(loader, a_plugin_built_against_frozen_1_0_headers_loads)
 	cr_assert_eq(registry_load_file(&reg, FIXTURES "lucid-frozen_one_zero.so", &e), 0, "%s",
 	             e.msg);
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_DETECTOR, "fx-frozen"));
+	/* its 1.0-sized fetcher ops load; the 1.2 changes slot reads as absent */
+	const struct component *f = registry_find(&reg, LUCID_KIND_FETCHER, "fx-frozen-feed");
+	cr_assert_not_null(f);
+	cr_assert_not_null(f->ops.fetcher.parse);
+	cr_assert_null(f->ops.fetcher.changes);
 }
 
 Test(loader, plugins_export_only_the_entry_symbol)

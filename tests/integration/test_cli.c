@@ -38,6 +38,29 @@ static const char *in_tmp(const char *name)
 	return b;
 }
 
+/*
+ * Serve directory dir on 127.0.0.1 (python3's http.server, ended after 120 s at the latest);
+ * returns the port, or 0 when python3 is missing. Stop it with stop_server(dir).
+ */
+static int start_server(const char *dir, int salt)
+{
+	if (sh("command -v python3 >/dev/null") != 0)
+		return 0;
+	int port = 20000 + (int)((getpid() + salt) % 20000);
+	cr_assert_eq(sh("cd '%s' && (timeout 120 python3 -m http.server %d --bind 127.0.0.1 "
+	                ">/dev/null 2>&1 & echo $! > '%s.pid') && for i in $(seq 50); do "
+	                "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", "
+	                "%d))' 2>/dev/null && exit 0; sleep 0.1; done; exit 1",
+	                dir, port, dir, port),
+	             0, "the loopback server did not start");
+	return port;
+}
+
+static void stop_server(const char *dir)
+{
+	sh("kill $(cat '%s.pid') 2>/dev/null", dir);
+}
+
 #define LUCID_INTO(res, ...)                                                                       \
 	do {                                                                                       \
 		const char *argv_[] = {lucid_path(), "--db", db, __VA_ARGS__, NULL};               \
@@ -269,20 +292,13 @@ Test(cli, a_truncated_feed_never_replaces_good_data)
 
 Test(cli, conditional_get_over_http)
 {
-	if (sh("command -v python3 >/dev/null") != 0)
-		cr_skip_test("python3 is needed to serve the feed");
 	struct run_result r = {0};
-	cr_assert_eq(sh("cp '%s' '%s'", data_path("feeds/debian/DSA-list.gz"), in_tmp("DSA.gz")),
+	cr_assert_eq(sh("mkdir '%s' && cp '%s' '%s'", in_tmp("www"),
+	                data_path("feeds/debian/DSA-list.gz"), in_tmp("www/DSA.gz")),
 	             0);
-	int port = 20000 + (int)(getpid() % 20000);
-	char cmd[8192];
-	snprintf(cmd, sizeof cmd,
-	         "cd '%s' && (timeout 120 python3 -m http.server %d --bind 127.0.0.1 "
-	         ">/dev/null 2>&1 & echo $! > server.pid) && for i in $(seq 50); do "
-	         "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", %d))' "
-	         "2>/dev/null && exit 0; sleep 0.1; done; exit 1",
-	         tmp, port, port);
-	cr_assert_eq(sh("%s", cmd), 0, "the loopback server did not start");
+	int port = start_server(in_tmp("www"), 0);
+	if (!port)
+		cr_skip_test("python3 is needed to serve the feed");
 	char feed[256];
 	snprintf(feed, sizeof feed, "debian=http://127.0.0.1:%d/DSA.gz", port);
 	LUCID("update", "--feed", feed);
@@ -295,7 +311,7 @@ Test(cli, conditional_get_over_http)
 	snprintf(missing, sizeof missing, "debian=http://127.0.0.1:%d/missing.json", port);
 	LUCID("update", "--feed", missing);
 	expect_input_error(&r, "HTTP status 404");
-	sh("kill $(cat '%s/server.pid') 2>/dev/null", tmp);
+	stop_server(in_tmp("www"));
 	run_free(&r);
 }
 
@@ -500,12 +516,34 @@ Test(cli, database_schema_and_layer_cache)
 		                          "0d0f5286b868648a914da566ba: walked"),
 		                   "%s", r.err);
 	}
-	/* a database written by a newer lucid is refused, not misread */
 	if (sh("command -v mdb_load >/dev/null") != 0)
-		cr_skip_test("mdb_load (lmdb-utils) is needed to forge a newer schema");
+		cr_skip_test("mdb_load (lmdb-utils) is needed to forge other schemas");
+	/* schema 1 (feeds stored under their URL): the vulnerability data is dropped with a
+	 * warning, the layer cache kept */
+	char feed[4200];
+	snprintf(feed, sizeof feed, "debian=%s", data_path("feeds/debian/DLA-list.gz"));
+	LUCID("update", "--feed", feed);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(sh("printf 'schema\\n1\\n' | mdb_load -T -s meta '%s'", db), 0);
+	LUCID("-v", "scan", "--format", "json", data_path("images/debian-7-wheezy.layer.tar.gz"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "upgraded from schema 1 to 2; its vulnerability data was "
+	                                 "in the old layout and was dropped: run `lucid update`"),
+	                   "%s", r.err);
+	cr_assert_eq(count_vulns(&r), 0);
+	if (shared_path("images/debian-bookworm.oci.tar")) {
+		char base[4200];
+		snprintf(base, sizeof base, "%s:base",
+		         shared_path("images/debian-bookworm.oci.tar"));
+		LUCID("-v", "scan", base);
+		cr_assert_not_null(strstr(r.err, "cached, not walked"), "%s", r.err);
+	}
+	LUCID("-v", "scan", data_path("images/debian-7-wheezy.layer.tar.gz"));
+	cr_assert_null(strstr(r.err, "upgraded"), "migrated twice: %s", r.err);
+	/* a database written by a newer lucid is refused, not misread */
 	cr_assert_eq(sh("printf 'schema\\n99\\n' | mdb_load -T -s meta '%s'", db), 0);
 	LUCID("scan", data_path("images/debian-7-wheezy.layer.tar.gz"));
-	expect_input_error(&r, "has schema version 99; this lucid understands up to 1");
+	expect_input_error(&r, "has schema version 99; this lucid understands up to 2");
 	run_free(&r);
 }
 
@@ -602,17 +640,11 @@ Test(cli, alpine_3_10_image_against_its_secdb)
 /* lucid update --feed alpine walks a secdb site: here the real v3.3-v3.11 files on loopback. */
 Test(cli, alpine_upstream_discovery)
 {
-	if (sh("command -v python3 >/dev/null") != 0)
-		cr_skip_test("python3 is needed to serve the site");
 	struct run_result r = {0};
-	int port = 20000 + (int)((getpid() + 7) % 20000);
-	cr_assert_eq(
-	        sh("cp -r '%s' '%s/site' && cd '%s/site' && (timeout 120 python3 -m http.server "
-	           "%d --bind 127.0.0.1 >/dev/null 2>&1 & echo $! > ../site.pid) && for i in "
-	           "$(seq 50); do python3 -c 'import socket; socket.create_connection("
-	           "(\"127.0.0.1\", %d))' 2>/dev/null && exit 0; sleep 0.1; done; exit 1",
-	           data_path("feeds/alpine/secdb"), tmp, tmp, port, port),
-	        0);
+	cr_assert_eq(sh("cp -r '%s' '%s'", data_path("feeds/alpine/secdb"), in_tmp("site")), 0);
+	int port = start_server(in_tmp("site"), 7);
+	if (!port)
+		cr_skip_test("python3 is needed to serve the site");
 	FILE *f = fopen(in_tmp("alpine.yaml"), "w");
 	fprintf(f, "plugins:\n  alpine:\n    url: http://127.0.0.1:%d/\n", port);
 	fclose(f);
@@ -629,7 +661,7 @@ Test(cli, alpine_upstream_discovery)
 	char *got = vuln_pairs(&r);
 	cr_assert_not_null(strstr(got, "musl CVE-2019-14697 1.1.18-r4\n"), "%s", got);
 	free(got);
-	sh("kill $(cat '%s/site.pid') 2>/dev/null", tmp);
+	stop_server(in_tmp("site"));
 	run_free(&r);
 }
 
@@ -667,5 +699,153 @@ Test(cli, rhel_9_against_red_hat_vex)
 	cr_assert_str_eq(json_string_value(json_object_get(v, "severity")), "High");
 	cr_assert_str_eq(json_string_value(json_object_get(v, "vendor_severity")), "Important");
 	json_decref(rep);
+	run_free(&r);
+}
+
+/* The record count lucid -v reports for a feed's last full or incremental load. */
+static unsigned long records_in_all(const char *err)
+{
+	const char *p = NULL, *q = err;
+	while ((q = strstr(q, " in all")) != NULL)
+		p = q++;
+	cr_assert_not_null(p, "%s", err);
+	while (p > err && p[-1] != ' ')
+		p--;
+	return strtoul(p, NULL, 10);
+}
+
+static void append_row(const char *file, const char *path, const char *when)
+{
+	cr_assert_eq(sh("printf '\"%%s\",\"%%s\"\\n' '%s' '%s' >> '%s'", path, when, file), 0);
+}
+
+static void expect_curl(struct run_result *r, const char *image, bool vulnerable)
+{
+	LUCID_INTO(r, "scan", "--format", "json", image);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	char *got = vuln_pairs(r);
+	cr_assert_str_eq(got, vulnerable ? "curl-minimal CVE-2023-38545 0:7.76.1-23.el9_2.4\n"
+	                                   "libcurl-minimal CVE-2023-38545 0:7.76.1-23.el9_2.4\n"
+	                                 : "");
+	free(got);
+}
+
+/*
+ * Red Hat's VEX site on loopback: archive_latest.txt names the real five-document archive of
+ * 2023-10-31; changes.csv and deletions.csv list documents changed or deleted since. Each
+ * step's expectation follows from the data: the archive names nothing installed in the RHEL 9
+ * image, and the real CVE-2023-38545 document makes its curl-minimal and libcurl-minimal
+ * vulnerable (see rhel_9_against_red_hat_vex).
+ */
+Test(cli, rhel_vex_incremental_updates)
+{
+	const char *oci = shared_path("images/rhel9-synthetic-9.2.oci.tar");
+	if (!oci)
+		cr_skip_test("../shared/images is not here (CI has it)");
+	char image[4200];
+	snprintf(image, sizeof image, "%s:9.2", oci);
+	char site[4200];
+	snprintf(site, sizeof site, "%s", in_tmp("vex"));
+	const char *curl_doc = data_path("feeds/rhel/cve-2023-38545.json");
+	cr_assert_eq(sh("mkdir -p '%s/2023' && cp '%s' '%s/' && cp '%s' '%s/2023/' && "
+	                "echo csaf_vex_2023-10-31.tar.zst > '%s/archive_latest.txt' && "
+	                ": > '%s/changes.csv' && : > '%s/deletions.csv'",
+	                site, data_path("feeds/rhel/csaf_vex_2023-10-31.tar.zst"), site, curl_doc,
+	                site, site, site, site),
+	             0);
+	char changes[4200], deletions[4200];
+	snprintf(changes, sizeof changes, "%s/changes.csv", site);
+	snprintf(deletions, sizeof deletions, "%s/deletions.csv", site);
+	/* older than the archive: already in it, never fetched (the file is not served) */
+	append_row(changes, "2023/cve-2023-0051.json", "2023-10-12T17:37:00+00:00");
+	append_row(changes, "2023/cve-2023-38545.json", "2023-11-02T10:00:00+00:00");
+	append_row(deletions, "2023/cve-2023-0049.json", "2023-11-03T00:00:00+00:00");
+	int port = start_server(site, 11);
+	if (!port)
+		cr_skip_test("python3 is needed to serve the site");
+	FILE *f = fopen(in_tmp("vex.yaml"), "w");
+	fprintf(f, "plugins:\n  rhel:\n    url: http://127.0.0.1:%d/\n", port);
+	fclose(f);
+	struct run_result r = {0};
+#define UPDATE() LUCID("--config", in_tmp("vex.yaml"), "-v", "update", "--feed", "rhel-vex")
+
+	/* 1. the archive, then the new document and the deletion on top */
+	UPDATE();
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "1 documents changed, 1 deleted upstream"), "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "1 updated"), "%s", r.err);
+	unsigned long all = records_in_all(r.err);
+	expect_curl(&r, image, true);
+	/* 2. nothing new: no document is fetched again (it is no longer served) */
+	cr_assert_eq(sh("rm '%s/2023/cve-2023-38545.json'", site), 0);
+	UPDATE();
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "0 updated, 1 unchanged"), "%s", r.err);
+	/* 3. Red Hat deletes the document: its records go */
+	append_row(deletions, "2023/cve-2023-38545.json", "2023-11-04T00:00:00+00:00");
+	UPDATE();
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_lt(records_in_all(r.err), all);
+	expect_curl(&r, image, false);
+	/* 4. ... and publishes it again later: the newest event wins */
+	cr_assert_eq(sh("cp '%s' '%s/2023/'", curl_doc, site), 0);
+	append_row(changes, "2023/cve-2023-38545.json", "2023-11-05T00:00:00+00:00");
+	UPDATE();
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(records_in_all(r.err), all);
+	expect_curl(&r, image, true);
+	/* 5. the document withdrawn in place (claircore's real "deleted" document) */
+	cr_assert_eq(sh("cp '%s' '%s/2023/cve-2023-38545.json'",
+	                data_path("feeds/rhel/delete_CVE-2023-0030.json"), site),
+	             0);
+	append_row(changes, "2023/cve-2023-38545.json", "2023-11-06T00:00:00+00:00");
+	UPDATE();
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	expect_curl(&r, image, false);
+	/* 6. one change fails: none of the batch is stored, and the next run retries it */
+	cr_assert_eq(sh("cp '%s' '%s/2023/'", curl_doc, site), 0);
+	append_row(changes, "2023/cve-2023-38545.json", "2023-11-07T00:00:00+00:00");
+	append_row(changes, "2023/cve-2023-99999.json", "2023-11-07T00:00:01+00:00");
+	LUCID("--config", in_tmp("vex.yaml"), "update", "--feed", "rhel-vex");
+	expect_input_error(&r, "changed document 2023/cve-2023-99999.json, no change stored");
+	cr_assert_not_null(strstr(r.err, "HTTP status 404"), "%s", r.err);
+	expect_curl(&r, image, false);
+	LUCID("--config", in_tmp("vex.yaml"), "update", "--feed", "rhel-vex");
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	/* 7. a new archive (only the curl document, from the real one) replaces the old whole;
+	 * the rows older than its date are not applied */
+	cr_assert_eq(sh("cd '%s' && tar cf - 2023/cve-2023-38545.json | zstd -q > "
+	                "csaf_vex_2023-11-10.tar.zst && echo csaf_vex_2023-11-10.tar.zst > "
+	                "archive_latest.txt",
+	                site),
+	             0);
+	UPDATE();
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "feed rhel-vex:vex-archive: "), "%s", r.err);
+	unsigned long n1 = strtoul(strstr(r.err, "feed rhel-vex:vex-archive: ") + 27, NULL, 10);
+	expect_curl(&r, image, true);
+	/* its record count is that of the curl document alone: the old archive's are gone */
+	const char *alone[] = {lucid_path(), "--db",   in_tmp("db2"), "-v",
+	                       "update",     "--feed", NULL,          NULL};
+	char one[4200];
+	snprintf(one, sizeof one, "rhel-vex=%s", curl_doc);
+	alone[6] = one;
+	struct run_result r2 = {0};
+	run_cmd(alone, &r2);
+	cr_assert_eq(r2.status, 0, "%s", r2.err);
+	const char *c2 = strstr(r2.err, " records\n");
+	cr_assert_not_null(c2, "%s", r2.err);
+	while (c2 > r2.err && c2[-1] != ' ')
+		c2--;
+	cr_assert_eq(n1, strtoul(c2, NULL, 10), "%s\n%s", r.err, r2.err);
+	run_free(&r2);
+	/* 8. a listing in another shape is an error naming the file and line */
+	cr_assert_eq(sh("echo 'this is not, a listing' >> '%s'", deletions), 0);
+	append_row(deletions, "2023/cve-2023-38545.json", "2023-11-12T00:00:00+00:00");
+	LUCID("--config", in_tmp("vex.yaml"), "update", "--feed", "rhel-vex");
+	expect_input_error(&r, "deletions.csv:3: not a \"path\",\"time\" row");
+	expect_curl(&r, image, true);
+#undef UPDATE
+	stop_server(site);
 	run_free(&r);
 }

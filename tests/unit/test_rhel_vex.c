@@ -88,3 +88,57 @@ Test(rhel_vex, edge_cases)
 	cr_assert_eq(vex_severity("Important"), LUCID_SEVERITY_HIGH);
 	cr_assert_eq(vex_severity("Moderate"), LUCID_SEVERITY_MEDIUM);
 }
+
+/* claircore's real withdrawn document: no records, counted, not an error */
+Test(rhel_vex, withdrawn_document)
+{
+	struct vex_stats st;
+	struct collected c = parse("feeds/rhel/delete_CVE-2023-0030.json", &st, 0);
+	cr_assert_eq(c.n, 0);
+	cr_assert_eq(st.documents, 1);
+	cr_assert_eq(st.deleted, 1);
+	buf_free(&c.lines);
+}
+
+static long long row_time(const char *line, const char *want_path)
+{
+	const char *p;
+	size_t n;
+	long long t;
+	int rc = vex_change_row(line, strlen(line), &p, &n, &t);
+	if (!want_path) {
+		cr_assert_eq(rc, LUCID_EPARSE, "accepted '%s'", line);
+		return -1;
+	}
+	cr_assert_eq(rc, 0, "refused '%s'", line);
+	cr_assert_eq(n, strlen(want_path));
+	cr_assert_eq(memcmp(p, want_path, n), 0);
+	return t;
+}
+
+Test(rhel_vex, change_rows)
+{
+	/* `date -u -d 2023-10-11T18:27:12Z +%s` = 1697048832 */
+	cr_assert_eq(row_time("\"2023/cve-2023-38545.json\",\"2023-10-11T18:27:12+00:00\"\r\n",
+	                      "2023/cve-2023-38545.json"),
+	             1697048832);
+	cr_assert_eq(row_time("2023/cve-2023-38545.json,2023-10-11T20:27:12+02:00",
+	                      "2023/cve-2023-38545.json"),
+	             1697048832);
+	cr_assert_eq(row_time("\"a.json\",\"2023-10-11T18:27:12.25Z\"", "a.json"), 1697048832);
+	cr_assert_eq(row_time("\"a.json\",\"2000-02-29\"", "a.json"), 951782400);
+	cr_assert_eq(row_time("\"a.json\",\"1970-01-01T00:00:00Z\"", "a.json"), 0);
+	const char *bad[] = {"",
+	                     "\"a.json\"",
+	                     "\"a.json\",\"yesterday\"",
+	                     "\"../etc/passwd\",\"2023-10-11\"",
+	                     "\"/abs.json\",\"2023-10-11\"",
+	                     "\"a b.json\",\"2023-10-11\"",
+	                     "\"a.json\",\"2023-13-11\"",
+	                     "\"a.json\",\"2023-10-11T25:00:00Z\"",
+	                     "\"a.json\",\"2023-10-11\",x",
+	                     "\"a.json\",\"2023-10-11T18:27:12+0000\"",
+	                     "\"a.json,2023-10-11"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		row_time(bad[i], NULL);
+}

@@ -87,6 +87,11 @@ struct lucid_vuln {
 	int32_t package_kind; /**< enum lucid_package_kind */
 	const char *arch;     /**< architectures it applies to, "x86_64|aarch64"; NULL: all */
 	const char *module;   /**< modular stream "name:stream" it applies to, or NULL */
+	/* 1.2 */
+	const char *document; /**< the upstream document the record comes from (e.g.
+	                           "2023/cve-2023-38545.json"), or NULL. Records of one document
+	                           are replaced together by an incremental update
+	                           (lucid_fetcher_ops::changes). */
 };
 
 /** A zero-initialised record of type \p T with its size set. */

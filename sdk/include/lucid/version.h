@@ -16,6 +16,8 @@
  *  - 1.1  lucid_package.module (modular rpm streams); lucid_vuln.package_kind (records naming
  *         binary packages), lucid_vuln.arch and lucid_vuln.module (constraints);
  *         enum lucid_package_kind; LUCID_STATE_NOT_AFFECTED.
+ *  - 1.2  incremental feeds: lucid_vuln.document, lucid_fetcher_ops.changes,
+ *         struct lucid_feed_change and struct lucid_change_sink.
  */
 #ifndef LUCID_VERSION_H
 #define LUCID_VERSION_H
@@ -23,7 +25,7 @@
 /** Major ABI version of these headers. */
 #define LUCID_ABI_MAJOR 1
 /** Minor ABI version of these headers. */
-#define LUCID_ABI_MINOR 1
+#define LUCID_ABI_MINOR 2
 
 /**
  * The oldest host minor version this plugin needs. A plugin that uses nothing newer than 1.0 may
@@ -35,6 +37,6 @@
 #endif
 
 /** SDK release string, for humans. */
-#define LUCID_SDK_VERSION "1.1.0"
+#define LUCID_SDK_VERSION "1.2.0"
 
 #endif
