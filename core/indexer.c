@@ -102,6 +102,9 @@ static int ns_emit(void *priv, const struct lucid_namespace *ns)
 	r->version_id = arena_strdup(s->a, n.version_id);
 	r->version_format = arena_strdup(s->a, n.version_format);
 	r->pretty_name = arena_strdup(s->a, n.pretty_name);
+	r->based_on = n.based_on && *n.based_on && strcmp(n.based_on, n.name) != 0
+	                      ? arena_strdup(s->a, n.based_on)
+	                      : NULL;
 	s->res->ns = r;
 	return 0;
 }

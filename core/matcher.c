@@ -142,12 +142,20 @@ int match_report(const struct registry *reg, struct store *st, const struct inde
 		 * neither hide nor invent a fix */
 		m.installed = p->source_version ? p->source_version : p->version;
 		m.by_source = p->source_name != NULL;
-		store_vulns_for(r, rep->ns->name, p->source_name ? p->source_name : p->name, a,
-		                on_vuln, &m);
-		if (p->source_name) {
-			m.installed = p->version;
-			m.by_source = false;
-			store_vulns_for(r, rep->ns->name, p->name, a, on_vuln, &m);
+		for (int k = 0; k < 2; k++) {
+			/* the image's own namespace, then the one it is based on (CentOS: RHEL) */
+			const char *ns = k == 0 ? rep->ns->name : rep->ns->based_on;
+			if (!ns)
+				continue;
+			m.installed = p->source_version ? p->source_version : p->version;
+			m.by_source = p->source_name != NULL;
+			store_vulns_for(r, ns, p->source_name ? p->source_name : p->name, a, on_vuln,
+			                &m);
+			if (p->source_name) {
+				m.installed = p->version;
+				m.by_source = false;
+				store_vulns_for(r, ns, p->name, a, on_vuln, &m);
+			}
 		}
 	}
 	store_reader_end(r);

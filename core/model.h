@@ -10,6 +10,7 @@
 
 struct ns_rec {
 	char *name, *id, *version_id, *version_format, *pretty_name;
+	char *based_on; /* a namespace whose vulnerability data also applies, or NULL */
 };
 
 struct pkg_rec {

@@ -56,6 +56,7 @@ char *report_json(const struct index_report *r, const struct vuln_report *v)
 		json_object_set_new(d, "version_id", str_or_null(r->ns->version_id));
 		json_object_set_new(d, "namespace", str_or_null(r->ns->name));
 		json_object_set_new(d, "pretty_name", str_or_null(r->ns->pretty_name));
+		json_object_set_new(d, "based_on", str_or_null(r->ns->based_on));
 		json_object_set_new(root, "distribution", d);
 	} else {
 		json_object_set_new(root, "distribution", json_null());
@@ -119,7 +120,11 @@ void report_table(FILE *f, const struct index_report *r, const struct vuln_repor
 {
 	fprintf(f, "image:    %s (%s, manifest %s)\n", r->source ? r->source : "-",
 	        r->format ? r->format : "-", r->manifest_digest ? r->manifest_digest : "-");
-	if (r->ns)
+	if (r->ns && r->ns->based_on)
+		fprintf(f, "os:       %s (%s, matched against %s data too)\n",
+		        r->ns->pretty_name ? r->ns->pretty_name : r->ns->name, r->ns->name,
+		        r->ns->based_on);
+	else if (r->ns)
 		fprintf(f, "os:       %s (%s)\n",
 		        r->ns->pretty_name ? r->ns->pretty_name : r->ns->name, r->ns->name);
 	else

@@ -12,9 +12,10 @@
 #include "codec.h"
 #include "registry.h"
 
-/* v2: package module (layers, reports); package kind, arch and module (vulns) */
-#define LAYER_REC_V  2
-#define REPORT_REC_V 2
+/* v2: package module (layers, reports); package kind, arch and module (vulns)
+ * v3: the namespace's based_on (layers, reports) */
+#define LAYER_REC_V  3
+#define REPORT_REC_V 3
 #define VULN_REC_V   3 /* v3: the upstream document the record came from */
 #define FEED_REC_V   2 /* v2: the incremental-update cursor, the URL last fetched */
 
@@ -195,6 +196,7 @@ static void enc_ns(struct buf *b, const struct ns_rec *ns)
 	enc_str(b, ns->version_id);
 	enc_str(b, ns->version_format);
 	enc_str(b, ns->pretty_name);
+	enc_str(b, ns->based_on);
 }
 
 static struct ns_rec *dec_ns(struct dec *d, struct arena *a)
@@ -207,6 +209,7 @@ static struct ns_rec *dec_ns(struct dec *d, struct arena *a)
 	ns->version_id = dec_str(d, a);
 	ns->version_format = dec_str(d, a);
 	ns->pretty_name = dec_str(d, a);
+	ns->based_on = dec_str(d, a);
 	return ns;
 }
 
@@ -334,12 +337,16 @@ int store_put_report(struct store *s, const struct index_report *r, struct err *
 		rc = mdb_put(txn, s->manifests, &k, &v1, 0);
 		if (!rc)
 			rc = mdb_put(txn, s->reports, &k, &v2, 0);
-		for (size_t i = 0; !rc && r->ns && i < r->npkgs; i++) {
-			rc = put_rev(txn, s->pkg_manifests, r->ns->name, r->pkgs[i].name,
-			             r->manifest_digest);
-			if (!rc && r->pkgs[i].source_name)
-				rc = put_rev(txn, s->pkg_manifests, r->ns->name,
-				             r->pkgs[i].source_name, r->manifest_digest);
+		for (int which = 0; which < 2 && r->ns; which++) {
+			/* under the namespace it is based on too: that data applies as well */
+			const char *ns = which == 0 ? r->ns->name : r->ns->based_on;
+			for (size_t i = 0; !rc && ns && i < r->npkgs; i++) {
+				rc = put_rev(txn, s->pkg_manifests, ns, r->pkgs[i].name,
+				             r->manifest_digest);
+				if (!rc && r->pkgs[i].source_name)
+					rc = put_rev(txn, s->pkg_manifests, ns,
+					             r->pkgs[i].source_name, r->manifest_digest);
+			}
 		}
 		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
 	}

@@ -70,6 +70,9 @@ static int osr_detect(void *self, const struct lucid_ctx *ctx, const struct luci
 	ns.version_id = info.version_id[0] ? info.version_id : NULL;
 	ns.version_format = format;
 	ns.pretty_name = info.pretty_name[0] ? info.pretty_name : info.name[0] ? info.name : NULL;
+	char based_on[OSR_VALUE_MAX + 8];
+	if (osr_based_on(&info, based_on, sizeof based_on))
+		ns.based_on = based_on;
 	return out->emit(out->priv, &ns);
 }
 
@@ -83,7 +86,8 @@ static const struct lucid_component osr_detector = {
         .size = sizeof(struct lucid_component),
         .kind = LUCID_KIND_DETECTOR,
         .name = "os-release",
-        .version = "3", /* 2: Alpine; 3: Red Hat family release files, major-release names */
+        .version = "4", /* 2: Alpine; 3: Red Hat family release files, major-release names;
+                           4: CentOS Linux based on RHEL */
         .ops = &osr_ops,
 };
 

@@ -355,3 +355,15 @@ bool osr_namespace(const struct os_info *info, char *name, size_t namesz, const 
 	int n = snprintf(name, namesz, "%s:%s", id, ver);
 	return n > 0 && (size_t)n < namesz;
 }
+
+bool osr_based_on(const struct os_info *info, char *name, size_t namesz)
+{
+	if (strcmp(info->id, "centos") != 0 || strstr(info->name, "Stream") ||
+	    strstr(info->pretty_name, "Stream"))
+		return false;
+	size_t major = strspn(info->version_id, "0123456789");
+	if (major == 0)
+		return false;
+	int n = snprintf(name, namesz, "rhel:%.*s", (int)major, info->version_id);
+	return n > 0 && (size_t)n < namesz;
+}

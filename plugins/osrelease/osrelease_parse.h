@@ -45,4 +45,11 @@ bool osr_parse_system_release_cpe(const char *data, size_t len, struct os_info *
  */
 bool osr_namespace(const struct os_info *info, char *name, size_t namesz, const char **format);
 
+/*
+ * The namespace whose vulnerability data also applies: CentOS Linux is rebuilt from RHEL's
+ * sources with the same package versions, so "centos:7" is based on "rhel:7". CentOS Stream
+ * runs ahead of RHEL and is based on nothing. Returns false when there is none.
+ */
+bool osr_based_on(const struct os_info *info, char *name, size_t namesz);
+
 #endif

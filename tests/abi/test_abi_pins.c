@@ -34,6 +34,7 @@ Test(abi, host_and_records_layout)
 	cr_assert_eq(offsetof(struct lucid_vuln, arch), 104);
 	cr_assert_eq(offsetof(struct lucid_vuln, module), 112);
 	/* 1.2 */
+	cr_assert_eq(offsetof(struct lucid_namespace, based_on), 48);
 	cr_assert_eq(offsetof(struct lucid_vuln, document), 120);
 	cr_assert_eq(sizeof(struct lucid_vuln), 128);
 	cr_assert_eq(offsetof(struct lucid_fetcher_ops, changes), 24);

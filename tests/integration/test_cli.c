@@ -849,3 +849,46 @@ Test(cli, rhel_vex_incremental_updates)
 	stop_server(site);
 	run_free(&r);
 }
+
+/*
+ * CentOS Linux is matched against Red Hat's data (Clair v4 reports nothing for CentOS). The
+ * image is a test construct, not a real CentOS: the RHEL 9 image's files with its os-release
+ * replaced by one naming CentOS Linux 9 (no such release exists; the namespace mapping is what
+ * is under test). As CentOS Stream, ahead of RHEL, the same files match nothing.
+ */
+Test(cli, centos_matched_against_rhel_data)
+{
+	const char *docker = shared_path("images/rhel9-synthetic-9.2.docker.tar");
+	if (!docker)
+		cr_skip_test("../shared/images is not here (CI has it)");
+	char root[4200];
+	snprintf(root, sizeof root, "%s", in_tmp("root"));
+	cr_assert_eq(sh("mkdir -p '%s/x' '%s/etc' && cd '%s/x' && tar xf '%s' && for l in $(python3 "
+	                "-c 'import json; print(\" \".join(json.load(open(\"manifest.json\"))[0]"
+	                "[\"Layers\"]))'); do tar xf \"$l\" -C '%s'; done && rm -rf '%s/x' && "
+	                "rm -f '%s/etc/os-release' '%s/usr/lib/os-release'",
+	                root, root, root, docker, root, root, root, root),
+	             0);
+	struct run_result r = {0};
+	char feed[4200];
+	snprintf(feed, sizeof feed, "rhel-vex=%s", data_path("feeds/rhel/cve-2023-38545.json"));
+	LUCID("update", "--feed", feed);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(sh("printf 'NAME=\"CentOS Linux\"\\nVERSION_ID=\"9\"\\nID=\"centos\"\\n"
+	                "ID_LIKE=\"rhel fedora\"\\nPRETTY_NAME=\"CentOS Linux 9\"\\n' > "
+	                "'%s/etc/os-release'",
+	                root),
+	             0);
+	expect_curl(&r, root, true);
+	json_t *rep = json_loads(r.out, 0, NULL);
+	json_t *d = json_object_get(rep, "distribution");
+	cr_assert_str_eq(json_string_value(json_object_get(d, "namespace")), "centos:9");
+	cr_assert_str_eq(json_string_value(json_object_get(d, "based_on")), "rhel:9");
+	json_decref(rep);
+	LUCID("scan", root);
+	cr_assert_not_null(strstr(r.out, "(centos:9, matched against rhel:9 data too)"), "%s",
+	                   r.out);
+	cr_assert_eq(sh("sed -i 's/CentOS Linux/CentOS Stream/' '%s/etc/os-release'", root), 0);
+	expect_curl(&r, root, false);
+	run_free(&r);
+}

@@ -27,7 +27,8 @@ static void teardown(void)
 	registry_free(&reg);
 }
 
-/* Index a root filesystem directory and return its namespace name (or NULL). */
+/* Index a root filesystem directory and return its namespace name (or NULL), followed by
+ * "+BASED_ON" when it is based on another. */
 static char *namespace_of(const char *dir)
 {
 	struct arena a = {0};
@@ -36,7 +37,11 @@ static char *namespace_of(const char *dir)
 	struct index_opts o = {0};
 	int rc = index_image(&reg, NULL, dir, &o, &a, &rep, &e);
 	cr_assert_eq(rc, 0, "%s: %s", dir, e.msg);
-	char *ns = rep.ns ? strdup(rep.ns->name) : NULL;
+	char *ns = NULL;
+	if (rep.ns && rep.ns->based_on)
+		cr_assert(asprintf(&ns, "%s+%s", rep.ns->name, rep.ns->based_on) > 0);
+	else if (rep.ns)
+		ns = strdup(rep.ns->name);
 	arena_free(&a);
 	return ns;
 }
@@ -83,9 +88,9 @@ ParameterizedTestParameters(osrelease, namespaces)
 	        {"claircore/rhel-releasefiles-oracle-8", "ol:8"},
 	        {"claircore/rhel-releasefiles-oracle-9", "ol:9"},
 	        {"claircore-osrelease/Ubi8", "rhel:8"},
-	        {"snyk/centos_5", "centos:5"},
-	        {"snyk/centos_6", "centos:6"},
-	        {"snyk/centos_7", "centos:7"},
+	        {"snyk/centos_5", "centos:5+rhel:5"},
+	        {"snyk/centos_6", "centos:6+rhel:6"},
+	        {"snyk/centos_7", "centos:7+rhel:7"},
 	        {"snyk/oraclelinux_5_11", "ol:5"},
 	        {"snyk/oraclelinux_6_9", "ol:6"},
 	        {"snyk/oraclelinux_7_5", "ol:7"},
@@ -95,9 +100,9 @@ ParameterizedTestParameters(osrelease, namespaces)
 	        {"syft/almalinux/from-redhat-release", "almalinux:8"},
 	        {"syft/almalinux/from-os-release", "almalinux:8"},
 	        {"syft/amazon", "amzn:2"},
-	        {"syft/centos", "centos:8"},
-	        {"syft/centos5", "centos:5"},
-	        {"syft/centos6", "centos:6"}, /* system-release-cpe only */
+	        {"syft/centos", "centos:8+rhel:8"},
+	        {"syft/centos5", "centos:5+rhel:5"},
+	        {"syft/centos6", "centos:6+rhel:6"}, /* system-release-cpe only */
 	        {"syft/fedora", "fedora:36"},
 	        {"syft/mariner", "mariner:1.0"},
 	        {"syft/opensuse-leap", "opensuse-leap:15.2"},
@@ -252,4 +257,32 @@ Test(osrelease, alpine_issue_and_release_files)
 	cr_assert(osr_parse_alpine_release("3.10.4\n", 7, &info));
 	cr_assert(osr_namespace(&info, name, sizeof name, &fmt));
 	cr_assert_str_eq(name, "alpine:v3.10");
+}
+
+/* CentOS Linux is matched against RHEL's data too; CentOS Stream, ahead of RHEL, is not. */
+Test(osrelease, centos_based_on_rhel)
+{
+	const struct {
+		const char *file, *ns, *based_on;
+	} cases[] = {
+	        {"os-release/trivy/os-release/centos", "centos:7", "rhel:7"},
+	        {"os-release/trivy/os-release/centos-stream", "centos:8", NULL},
+	        {"os-release/trivy/os-release/rhel", "rhel:9", NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t len;
+		char *data = slurp(data_path(cases[i].file), &len);
+		struct os_info info;
+		cr_assert(osr_parse_os_release(data, len, &info), "%s", cases[i].file);
+		char name[600], based[600];
+		const char *format;
+		cr_assert(osr_namespace(&info, name, sizeof name, &format));
+		cr_assert_str_eq(name, cases[i].ns);
+		bool has = osr_based_on(&info, based, sizeof based);
+		if (cases[i].based_on)
+			cr_assert(has && strcmp(based, cases[i].based_on) == 0, "%s", cases[i].file);
+		else
+			cr_assert(!has, "%s: based on %s", cases[i].file, based);
+		free(data);
+	}
 }

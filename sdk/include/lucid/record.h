@@ -48,6 +48,10 @@ struct lucid_namespace {
 	const char *version_id;     /**< os-release VERSION_ID, e.g. "12" */
 	const char *version_format; /**< comparator for this namespace's packages, e.g. "dpkg" */
 	const char *pretty_name;    /**< os-release PRETTY_NAME */
+	/* 1.2 */
+	const char *based_on; /**< a namespace whose vulnerability data also applies to this one
+	                           (a rebuild of another distribution: "rhel:7" for "centos:7"),
+	                           or NULL */
 };
 
 /** An installed package (a "feature" in Clair's words). */

@@ -17,7 +17,7 @@
  *         binary packages), lucid_vuln.arch and lucid_vuln.module (constraints);
  *         enum lucid_package_kind; LUCID_STATE_NOT_AFFECTED.
  *  - 1.2  incremental feeds: lucid_vuln.document, lucid_fetcher_ops.changes,
- *         struct lucid_feed_change and struct lucid_change_sink.
+ *         struct lucid_feed_change and struct lucid_change_sink; lucid_namespace.based_on.
  */
 #ifndef LUCID_VERSION_H
 #define LUCID_VERSION_H
