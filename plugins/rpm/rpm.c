@@ -6,6 +6,7 @@
  * in Debian's librpm: rpm_parse.c reads its container and librpm parses each header blob.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <lucid/lucid-sdk.h>
 #include <rpm/header.h>
@@ -49,6 +50,12 @@ static const char *const rpm_paths[] = {"usr/lib/sysimage/rpm/rpmdb.sqlite",
                                         "var/lib/rpm/Packages.db",
                                         NULL};
 
+/*
+ * librpm's configuration, macros (_dbpath is pushed per database) and log callback are
+ * process-global: every use of librpm in list() holds this lock, so that the lister keeps its
+ * [any-thread] contract when the server indexes several layers at once.
+ */
+static pthread_mutex_t rpm_lock = PTHREAD_MUTEX_INITIALIZER;
 static int rpm_configured; /* 1 ok, -1 failed */
 static char rpm_last_error[512];
 
@@ -265,12 +272,13 @@ static int rpm_list(void *self, const struct lucid_ctx *ctx, const struct lucid_
 		}
 		if (rc < 0)
 			return rc;
-		if ((rc = ensure_configured(ctx)) < 0)
-			return rc;
-		if (!strcmp(rpm_dbs[i].backend, "ndb"))
+		pthread_mutex_lock(&rpm_lock);
+		rc = ensure_configured(ctx);
+		if (rc == 0 && !strcmp(rpm_dbs[i].backend, "ndb"))
 			rc = list_ndb(ctx, rpm_dbs[i].path, data, len, out);
-		else
+		else if (rc == 0)
 			rc = list_db(ctx, layer, &rpm_dbs[i], data, len, out);
+		pthread_mutex_unlock(&rpm_lock);
 		if (rc < 0)
 			return rc;
 		found = 1;
