@@ -111,6 +111,114 @@ static int parse_plugins(yaml_document_t *doc, yaml_node_t *n, const char *name,
 	return 0;
 }
 
+static int parse_uint(yaml_node_t *v, unsigned max, unsigned *out)
+{
+	const char *s = scalar(v);
+	if (!s || !*s)
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long n = strtoul(s, &end, 10);
+	if (errno || *end || n == 0 || n > max || s[0] == '-')
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int parse_auth(yaml_document_t *doc, yaml_node_t *n, const char *name,
+                      struct serve_config *sc, struct err *e)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(e, name, n, "%s must be a mapping (token, psk, issuer)", "serve.auth");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+		const char *key = scalar(k), *val = scalar(v);
+		char **slot = !key                     ? NULL
+		              : !strcmp(key, "token")  ? &sc->auth_token
+		              : !strcmp(key, "psk")    ? &sc->auth_psk
+		              : !strcmp(key, "issuer") ? &sc->auth_issuer
+		                                       : NULL;
+		if (!slot)
+			return fail(e, name, k, "unknown key 'serve.auth.%s'", key ? key : "?");
+		if (!val || !*val)
+			return fail(e, name, v, "serve.auth.%s must be a non-empty string", key);
+		free(*slot);
+		*slot = xstrdup(val);
+	}
+	return 0;
+}
+
+static int parse_serve(yaml_document_t *doc, yaml_node_t *n, const char *name,
+                       struct serve_config *sc, struct err *e)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(e, name, n, "%s must be a mapping", "serve");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+		const char *key = scalar(k);
+		int rc = 0;
+		if (!key) {
+			rc = fail(e, name, k, "%s", "keys must be strings");
+		} else if (!strcmp(key, "listen")) {
+			if (!scalar(v) || !strchr(scalar(v), ':'))
+				rc = fail(e, name, v, "%s must be HOST:PORT", "serve.listen");
+			else
+				free(sc->listen), sc->listen = xstrdup(scalar(v));
+		} else if (!strcmp(key, "max_body")) {
+			if (!parse_size(scalar(v), &sc->max_body))
+				rc = fail(e, name, v, "%s must be a size such as 1M",
+				          "serve.max_body");
+		} else if (!strcmp(key, "max_layer_size")) {
+			if (!parse_size(scalar(v), &sc->max_layer_size))
+				rc = fail(e, name, v, "%s must be a size such as 8G",
+				          "serve.max_layer_size");
+		} else if (!strcmp(key, "index_concurrency")) {
+			if (parse_uint(v, 1024, &sc->index_concurrency) < 0)
+				rc = fail(e, name, v, "%s must be a number from 1 to 1024",
+				          "serve.index_concurrency");
+		} else if (!strcmp(key, "max_connections")) {
+			if (parse_uint(v, 65536, &sc->max_connections) < 0)
+				rc = fail(e, name, v, "%s must be a number from 1 to 65536",
+				          "serve.max_connections");
+		} else if (!strcmp(key, "layer_timeout")) {
+			if (parse_uint(v, 86400, &sc->layer_timeout_s) < 0)
+				rc = fail(e, name, v, "%s must be seconds, 1 to 86400",
+				          "serve.layer_timeout");
+		} else if (!strcmp(key, "layer_roots")) {
+			if (v->type != YAML_SEQUENCE_NODE) {
+				rc = fail(e, name, v, "%s must be a list of directories",
+				          "serve.layer_roots");
+			} else {
+				for (yaml_node_item_t *it = v->data.sequence.items.start;
+				     rc == 0 && it < v->data.sequence.items.top; it++) {
+					const char *d = scalar(yaml_document_get_node(doc, *it));
+					if (!d || d[0] != '/') {
+						rc = fail(e, name, v,
+						          "%s entries must be absolute paths",
+						          "serve.layer_roots");
+						break;
+					}
+					sc->layer_roots =
+					        xrealloc(sc->layer_roots,
+					                 (sc->nlayer_roots + 1) * sizeof(char *));
+					sc->layer_roots[sc->nlayer_roots++] = xstrdup(d);
+				}
+			}
+		} else if (!strcmp(key, "auth")) {
+			rc = parse_auth(doc, v, name, sc, e);
+		} else {
+			rc = fail(e, name, k, "unknown key 'serve.%s'", key);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int config_parse(const char *name, const char *text, size_t len, struct config *c, struct err *e)
 {
 	memset(c, 0, sizeof *c);
@@ -153,6 +261,8 @@ int config_parse(const char *name, const char *text, size_t len, struct config *
 			rc = parse_feeds(&doc, v, name, c, e);
 		} else if (strcmp(key, "plugins") == 0) {
 			rc = parse_plugins(&doc, v, name, c, e);
+		} else if (strcmp(key, "serve") == 0) {
+			rc = parse_serve(&doc, v, name, &c->serve, e);
 		} else if (strcmp(key, "plugin_path") == 0) {
 			if (v->type != YAML_SEQUENCE_NODE) {
 				rc = fail(e, name, v, "%s must be a list of directories",
@@ -206,6 +316,13 @@ void config_apply(const struct config *c, struct registry *r)
 
 void config_free(struct config *c)
 {
+	free(c->serve.listen);
+	for (size_t i = 0; i < c->serve.nlayer_roots; i++)
+		free(c->serve.layer_roots[i]);
+	free(c->serve.layer_roots);
+	free(c->serve.auth_token);
+	free(c->serve.auth_psk);
+	free(c->serve.auth_issuer);
 	free(c->db);
 	for (size_t i = 0; i < c->nfeeds; i++) {
 		free((char *)c->feeds[i].fetcher);

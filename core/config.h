@@ -6,7 +6,20 @@
 #include "updater.h"
 #include "util.h"
 
+/* The serve: section (lucid serve). Zero means the server's default. */
+struct serve_config {
+	char *listen;
+	size_t max_body;
+	unsigned index_concurrency, max_connections;
+	unsigned layer_timeout_s;
+	size_t max_layer_size;
+	char **layer_roots;
+	size_t nlayer_roots;
+	char *auth_token, *auth_psk, *auth_issuer;
+};
+
 struct config {
+	struct serve_config serve;
 	char *db;
 	size_t max_file_size;
 	struct feed_source *feeds; /* strings owned by the config */

@@ -300,3 +300,130 @@ void http_release(struct lucid_http_response *resp)
 	free(rp);
 	resp->priv = NULL;
 }
+
+/* ---- raw fetches for the core's own clients ---- */
+
+struct fetch_priv {
+	struct http_fetch *f;
+	uint64_t max;
+	bool too_big, write_failed;
+};
+
+static size_t fetch_on_body(char *p, size_t sz, size_t n, void *u)
+{
+	struct fetch_priv *fp = u;
+	size_t len = sz * n;
+	if (fp->f->size + len > fp->max) {
+		fp->too_big = true;
+		return 0;
+	}
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(fp->f->fd, p + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			fp->write_failed = true;
+			return 0;
+		}
+		done += (size_t)w;
+	}
+	fp->f->size += len;
+	return len;
+}
+
+static void replace(char **slot, char *v)
+{
+	free(*slot);
+	*slot = v;
+}
+
+static size_t fetch_on_header(char *p, size_t sz, size_t n, void *u)
+{
+	struct fetch_priv *fp = u;
+	struct http_fetch *f = fp->f;
+	size_t len = sz * n;
+	char *v;
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		replace(&f->content_type, NULL);
+		replace(&f->www_authenticate, NULL);
+		replace(&f->docker_digest, NULL);
+		replace(&f->location, NULL);
+	} else if ((v = header_value(p, len, "Content-Type"))) {
+		replace(&f->content_type, v);
+	} else if ((v = header_value(p, len, "WWW-Authenticate"))) {
+		replace(&f->www_authenticate, v);
+	} else if ((v = header_value(p, len, "Docker-Content-Digest"))) {
+		replace(&f->docker_digest, v);
+	} else if ((v = header_value(p, len, "Location"))) {
+		replace(&f->location, v);
+	}
+	return len;
+}
+
+int http_fetch(struct http_fetch *f, struct err *e)
+{
+	f->status = 0;
+	f->size = 0;
+	f->fd = -1;
+	if (!f->url || !is_remote(f->url))
+		return err_set(e, -EINVAL, "%s: not an http(s) URL", f->url ? f->url : "(none)");
+	const char *tmp = getenv("TMPDIR");
+	if ((f->fd = spool_file(tmp && *tmp ? tmp : "/tmp", e)) < 0) {
+		int rc = f->fd;
+		f->fd = -1;
+		return rc;
+	}
+	CURL *c = curl_easy_init();
+	if (!c)
+		return err_set(e, -ENOMEM, "cannot initialise libcurl");
+	struct curl_slist *hdrs = NULL;
+	for (size_t i = 0; i < f->nheaders; i++)
+		hdrs = curl_slist_append(hdrs, f->headers[i]);
+	struct fetch_priv fp = {f, f->max_bytes ? f->max_bytes : HTTP_DEFAULT_MAX_BYTES, 0, 0};
+	curl_easy_setopt(c, CURLOPT_URL, f->url);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "lucid/" LUCID_VERSION);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+	                 (long)(f->timeout_ms ? f->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS));
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &fp);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, fetch_on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &fp);
+	if (f->head)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	CURLcode cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &f->status);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	if (fp.too_big)
+		return err_set(e, LUCID_ELIMIT, "%s: larger than %llu bytes", f->url,
+		               (unsigned long long)fp.max);
+	if (fp.write_failed)
+		return err_set(e, -EIO, "%s: cannot spool the response to disk", f->url);
+	if (cc == CURLE_OPERATION_TIMEDOUT)
+		return err_set(e, -ETIMEDOUT, "%s: timed out", f->url);
+	if (cc != CURLE_OK)
+		return err_set(e, LUCID_ERETRY, "%s: %s", f->url, curl_easy_strerror(cc));
+	if (lseek(f->fd, 0, SEEK_SET) < 0)
+		return err_set(e, -errno, "%s: %s", f->url, strerror(errno));
+	return 0;
+}
+
+void http_fetch_free(struct http_fetch *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	free(f->content_type);
+	free(f->www_authenticate);
+	free(f->docker_digest);
+	free(f->location);
+	f->content_type = f->www_authenticate = f->docker_digest = f->location = NULL;
+}

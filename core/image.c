@@ -537,6 +537,19 @@ out:
 	return rc;
 }
 
+int image_walk_fd(int fd, const char *name, const char *digest, const struct pathset *want,
+                  size_t file_cap, struct layer_view *v, char out_digest[72], struct err *e)
+{
+	struct member_stream *ms = xcalloc(1, sizeof *ms);
+	ms->fd = fd;
+	struct layer_job job = {
+	        .member = name, .digest = digest, .digest_of = LUCID_DIGEST_OF_BLOB};
+	v->file_cap = file_cap;
+	int rc = walk_stream(ms, &job, want, v, out_digest, e);
+	free(ms);
+	return rc;
+}
+
 int file_sha256(const char *path, char out[72], struct err *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

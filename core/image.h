@@ -63,6 +63,13 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
                                 const char *digest, struct err *e),
                       void *user, struct err *e);
 
+/*
+ * Walk one layer blob read from fd (any compression) into v, verifying that its bytes hash to
+ * digest (when not NULL); name is used in messages. out_digest receives the blob's digest.
+ */
+int image_walk_fd(int fd, const char *name, const char *digest, const struct pathset *want,
+                  size_t file_cap, struct layer_view *v, char out_digest[72], struct err *e);
+
 /* Hash a whole file. */
 int file_sha256(const char *path, char out[72], struct err *e);
 

@@ -1,12 +1,16 @@
 #include "indexer.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <lucid/error.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "http.h"
 #include "image.h"
 
 #define MAX_PACKAGES_PER_LAYER 1000000
@@ -57,6 +61,18 @@ char *index_scanner_set(const struct registry *r, size_t file_cap)
 	}
 	free(parts);
 	return b.data;
+}
+
+char *index_state(const struct registry *r, size_t file_cap)
+{
+	char *set = index_scanner_set(r, file_cap);
+	char d[72];
+	sha256_digest(set, strlen(set), d);
+	free(set);
+	char *out = xmalloc(33);
+	memcpy(out, d + 7, 32);
+	out[32] = 0;
+	return out;
 }
 
 static void wanted_paths(const struct registry *r, struct pathset *want)
@@ -416,6 +432,183 @@ static int single_layer(const struct registry *reg, struct index_report *out, st
 	return analyse_layer(reg, v, digest, a, &out->layers[0].res, e);
 }
 
+/* ---- manifests of remote layers ---- */
+
+static int open_local_layer(const char *uri, const struct fetch_policy *p, struct err *e)
+{
+	const char *path = str_has_prefix(uri, "file://") ? uri + 7 : uri;
+	char real[PATH_MAX];
+	if (!realpath(path, real))
+		return err_set(e, -errno, "layer %s: %s", uri, strerror(errno));
+	for (size_t i = 0; i < p->nfile_roots; i++) {
+		char root[PATH_MAX];
+		if (!realpath(p->file_roots[i], root))
+			continue;
+		size_t n = strlen(root);
+		if (strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == 0 || n == 1)) {
+			int fd = open(real, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return err_set(e, -errno, "layer %s: %s", uri, strerror(errno));
+			return fd;
+		}
+	}
+	return err_set(e, -EACCES,
+	               "layer %s: local paths are only read under the configured layer roots", uri);
+}
+
+/* Fetch one layer blob into a file descriptor (a spooled download or a local file). */
+static int fetch_layer(const struct remote_layer *l, const struct fetch_policy *p,
+                       struct http_fetch *f, struct err *e)
+{
+	memset(f, 0, sizeof *f);
+	f->fd = -1;
+	if (!str_has_prefix(l->uri, "http://") && !str_has_prefix(l->uri, "https://"))
+		return open_local_layer(l->uri, p, e);
+	f->url = l->uri;
+	f->headers = l->headers;
+	f->nheaders = l->nheaders;
+	f->max_bytes = p->max_layer_bytes;
+	f->timeout_ms = p->timeout_ms;
+	int rc = http_fetch(f, e);
+	if (rc < 0) {
+		err_prefix(e, "layer %s", l->digest);
+		return rc;
+	}
+	if (f->status < 200 || f->status > 299)
+		return err_set(e, f->status >= 500 || f->status == 429 ? LUCID_ERETRY : -EREMOTEIO,
+		               "layer %s: %s answered HTTP status %ld", l->digest, l->uri,
+		               f->status);
+	int fd = f->fd;
+	f->fd = -1; /* the caller owns it now */
+	return fd;
+}
+
+int index_remote_layer(const struct registry *reg, struct store *st, const struct remote_layer *l,
+                       size_t file_cap, const struct fetch_policy *p, struct arena *a,
+                       char digest[72], struct layer_result **out, struct err *e)
+{
+	struct pathset want = {0};
+	wanted_paths(reg, &want);
+	struct http_fetch f;
+	struct remote_layer named = *l;
+	if (!named.digest)
+		named.digest = named.uri;
+	int fd = fetch_layer(&named, p, &f, e);
+	http_fetch_free(&f);
+	int rc = fd < 0 ? fd : 0;
+	struct layer_view v = {0};
+	if (rc == 0) {
+		rc = image_walk_fd(fd, named.digest, l->digest, &want, file_cap, &v, digest, e);
+		close(fd);
+	}
+	if (rc == 0)
+		rc = analyse_layer(reg, &v, digest, a, out, e);
+	view_free(&v);
+	if (rc == 0 && st) {
+		char *scanner_set = index_scanner_set(reg, file_cap);
+		rc = store_put_layer(st, digest, scanner_set, *out, e);
+		free(scanner_set);
+	}
+	pathset_free(&want);
+	return rc;
+}
+
+void index_finish(const struct registry *reg, struct index_report *out, size_t file_cap,
+                  struct arena *a)
+{
+	index_coalesce(out, a);
+	char *state = index_state(reg, file_cap);
+	out->state = arena_strdup(a, state);
+	free(state);
+}
+
+int index_manifest(const struct registry *reg, struct store *st, const struct remote_manifest *m,
+                   const struct index_opts *o, const struct fetch_policy *p, struct arena *a,
+                   struct index_report *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	if (!digest_valid(m->digest))
+		return err_set(e, LUCID_EPARSE, "manifest hash '%s' is not a sha256 digest",
+		               m->digest ? m->digest : "");
+	if (m->nlayers == 0)
+		return err_set(e, LUCID_EPARSE, "manifest %s has no layers", m->digest);
+	if (m->nlayers > MAX_LAYERS)
+		return err_set(e, LUCID_ELIMIT, "manifest %s has more than %d layers", m->digest,
+		               MAX_LAYERS);
+	out->manifest_digest = arena_strdup(a, m->digest);
+	out->source = arena_strdup(a, m->digest);
+	out->format = arena_strdup(a, "manifest");
+	out->nlayers = m->nlayers;
+	out->layers = arena_alloc(a, m->nlayers * sizeof *out->layers);
+	struct pathset want = {0};
+	wanted_paths(reg, &want);
+	char *scanner_set = index_scanner_set(reg, o->file_cap);
+	int rc = 0;
+	for (size_t i = 0; i < m->nlayers && rc == 0; i++) {
+		const struct remote_layer *l = &m->layers[i];
+		if (!digest_valid(l->digest)) {
+			rc = err_set(e, LUCID_EPARSE, "layer %zu: hash '%s' is not a sha256 digest",
+			             i, l->digest ? l->digest : "");
+			break;
+		}
+		out->layers[i].digest = arena_strdup(a, l->digest);
+		struct layer_result *res;
+		if (!o->no_cache && st &&
+		    store_get_layer(st, l->digest, scanner_set, a, &res) == 0) {
+			out->layers[i].res = res;
+			out->layers[i].cached = true;
+			host_logf(LUCID_LOG_INFO, "layer %s: cached, not fetched", l->digest);
+			continue;
+		}
+		/* the same blob twice in one manifest (empty layers) is walked once */
+		bool dup = false;
+		for (size_t j = 0; j < i && !dup; j++)
+			if (out->layers[j].res && strcmp(m->layers[j].digest, l->digest) == 0) {
+				out->layers[i].res = out->layers[j].res;
+				dup = true;
+			}
+		if (dup)
+			continue;
+		if (!l->uri || !*l->uri) {
+			rc = err_set(e, LUCID_EPARSE, "layer %s has no uri", l->digest);
+			break;
+		}
+		struct http_fetch f;
+		int fd = fetch_layer(l, p, &f, e);
+		http_fetch_free(&f);
+		if (fd < 0) {
+			rc = fd;
+			break;
+		}
+		struct layer_view v = {0};
+		char digest[72];
+		rc = image_walk_fd(fd, l->digest, l->digest, &want, o->file_cap, &v, digest, e);
+		close(fd);
+		if (rc == 0)
+			rc = analyse_layer(reg, &v, l->digest, a, &res, e);
+		view_free(&v);
+		if (rc < 0)
+			break;
+		out->layers[i].res = res;
+		host_logf(LUCID_LOG_INFO,
+		          "layer %s: fetched and walked, %zu packages, namespace %s", l->digest,
+		          res->npkgs, res->ns ? res->ns->name : "none");
+		if (st)
+			rc = store_put_layer(st, l->digest, scanner_set, res, e);
+	}
+	if (rc == 0) {
+		index_coalesce(out, a);
+		char *state = index_state(reg, o->file_cap);
+		out->state = arena_strdup(a, state);
+		free(state);
+		if (st)
+			rc = store_put_report(st, out, e);
+	}
+	free(scanner_set);
+	pathset_free(&want);
+	return rc;
+}
+
 int index_image(const struct registry *reg, struct store *st, const char *location,
                 const struct index_opts *o, struct arena *a, struct index_report *out,
                 struct err *e)
@@ -509,6 +702,9 @@ int index_image(const struct registry *reg, struct store *st, const char *locati
 coalesce:
 	if (rc == 0) {
 		index_coalesce(out, a);
+		char *state = index_state(reg, o->file_cap);
+		out->state = arena_strdup(a, state);
+		free(state);
 		if (st)
 			rc = store_put_report(st, out, e);
 	}

@@ -2,11 +2,16 @@
 #include <errno.h>
 #include <getopt.h>
 #include <lucid/error.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <curl/curl.h>
+#include <signal.h>
+
+#include "api.h"
 #include "config.h"
 #include "indexer.h"
 #include "matcher.h"
@@ -35,6 +40,8 @@ static void usage(FILE *f)
 	      "(repeatable);\n"
 	      "                            default: every fetcher's upstream feeds\n"
 	      "      --force               re-parse even if the feed did not change\n"
+	      "  serve             run the HTTP API (Clair v4 and v1 routes; see README.md)\n"
+	      "      --listen ADDR:PORT    where to listen (default 127.0.0.1:6060)\n"
 	      "  plugins           list the loaded plugins and their components\n"
 	      "  version           print the version\n"
 	      "\n"
@@ -194,8 +201,9 @@ static int cmd_update(struct globals *g, int argc, char **argv)
 			/* NAME=SOURCE, or NAME alone for that fetcher's upstream feeds */
 			char *eq = strchr(optarg, '=');
 			if (eq == optarg || !optarg[0] || (eq && !eq[1])) {
-				fprintf(stderr, "lucid: --feed takes NAME or NAME=SOURCE, not '%s'\n",
-					optarg);
+				fprintf(stderr,
+				        "lucid: --feed takes NAME or NAME=SOURCE, not '%s'\n",
+				        optarg);
 				free(src);
 				return EXIT_INPUT;
 			}
@@ -249,6 +257,77 @@ static int cmd_update(struct globals *g, int argc, char **argv)
 	store_close(st);
 	free(src);
 	return status;
+}
+
+static int cmd_serve(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"listen", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+	const struct serve_config *sc = &g->cfg.serve;
+	struct api_config ac = {
+	        .listen = sc->listen,
+	        .max_body = sc->max_body,
+	        .index_concurrency = sc->index_concurrency,
+	        .max_connections = sc->max_connections,
+	        .layer_timeout_ms = sc->layer_timeout_s * 1000u,
+	        .max_layer_bytes = sc->max_layer_size,
+	        .layer_roots = (const char *const *)sc->layer_roots,
+	        .nlayer_roots = sc->nlayer_roots,
+	        .file_cap = g->cfg.max_file_size,
+	        .auth_token = sc->auth_token,
+	        .auth_psk = sc->auth_psk,
+	        .auth_issuer = sc->auth_issuer,
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'l') {
+			ac.listen = optarg;
+		} else if (c == 'h') {
+			usage(stdout);
+			return EXIT_OK;
+		} else {
+			usage(stderr);
+			return EXIT_INPUT;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "lucid: serve takes no arguments\n");
+		return EXIT_INPUT;
+	}
+	struct err e = {0};
+	if (load_plugins(g, &e) < 0)
+		return die(&e);
+	char *path = db_path(g);
+	struct store *st;
+	int rc = store_open(path, &st, &e);
+	free(path);
+	if (rc < 0)
+		return die(&e);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* SIGINT/SIGTERM end the server: wait for them here, after blocking them in every thread */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	struct api_server *srv;
+	if ((rc = api_start(&g->reg, st, &ac, &srv, &e)) < 0) {
+		store_close(st);
+		return die(&e);
+	}
+	const char *l = ac.listen ? ac.listen : "127.0.0.1:6060";
+	const char *colon = l[0] == '[' ? strstr(l, "]:") + 1 : strrchr(l, ':');
+	fprintf(stderr, "lucid: listening on %.*s:%u\n", (int)(colon - l), l, api_port(srv));
+	fflush(stderr);
+	int sig = 0;
+	sigwait(&stop, &sig);
+	fprintf(stderr, "lucid: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	api_stop(srv);
+	store_close(st);
+	curl_global_cleanup();
+	return EXIT_OK;
 }
 
 static int cmd_plugins(struct globals *g, int argc, char **argv)
@@ -336,6 +415,8 @@ int main(int argc, char **argv)
 		status = cmd_update(&g, sub_argc, sub_argv);
 	else if (strcmp(cmd, "plugins") == 0)
 		status = cmd_plugins(&g, sub_argc, sub_argv);
+	else if (strcmp(cmd, "serve") == 0)
+		status = cmd_serve(&g, sub_argc, sub_argv);
 	else if (strcmp(cmd, "version") == 0) {
 		puts("lucid " LUCID_VERSION " (plugin SDK ABI " LUCID_SDK_VERSION ")");
 		status = EXIT_OK;

@@ -149,8 +149,8 @@ int match_report(const struct registry *reg, struct store *st, const struct inde
 				continue;
 			m.installed = p->source_version ? p->source_version : p->version;
 			m.by_source = p->source_name != NULL;
-			store_vulns_for(r, ns, p->source_name ? p->source_name : p->name, a, on_vuln,
-			                &m);
+			store_vulns_for(r, ns, p->source_name ? p->source_name : p->name, a,
+			                on_vuln, &m);
 			if (p->source_name) {
 				m.installed = p->version;
 				m.by_source = false;

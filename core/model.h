@@ -46,6 +46,8 @@ struct index_report {
 	struct ns_rec *ns;
 	struct pkg_rec *pkgs;
 	size_t npkgs;
+	char *state;     /* the index state it was made under (a digest of the scanner set) */
+	int64_t indexed; /* unix seconds, when it was stored */
 };
 
 /* A vulnerability record as stored (strings in an arena). */

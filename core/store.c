@@ -22,7 +22,7 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, layers, manifests, reports, pkg_manifests, vulns, vuln_index, feed_vulns,
-	        doc_vulns, feeds, update_ops;
+	        doc_vulns, feeds, update_ops, v1_layers;
 	char *path;
 };
 
@@ -122,6 +122,7 @@ int store_open(const char *path, struct store **out, struct err *e)
 	        {"doc_vulns", &s->doc_vulns, MDB_DUPSORT},
 	        {"feeds", &s->feeds, 0},
 	        {"update_ops", &s->update_ops, 0},
+	        {"v1_layers", &s->v1_layers, 0},
 	};
 	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
 		if ((rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE | dbs[i].flags, dbs[i].dbi)) !=
@@ -329,6 +330,9 @@ int store_put_report(struct store *s, const struct index_report *r, struct err *
 	enc_u64(&rep, r->npkgs);
 	for (size_t i = 0; i < r->npkgs; i++)
 		enc_pkg(&rep, &r->pkgs[i]);
+	enc_str(&rep, r->state);
+	enc_u64(&rep, (uint64_t)(r->indexed ? r->indexed : (int64_t)time(NULL)));
+	enc_str(&rep, r->source);
 	MDB_txn *txn;
 	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	if (rc == 0) {
@@ -353,6 +357,96 @@ int store_put_report(struct store *s, const struct index_report *r, struct err *
 	buf_free(&lay);
 	buf_free(&rep);
 	return rc ? lmdb_err(e, rc, "storing the index report") : 0;
+}
+
+int store_get_report(struct store *s, const char *digest, struct arena *a, struct index_report *out)
+{
+	memset(out, 0, sizeof *out);
+	MDB_txn *txn;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -EIO;
+	MDB_val k = {strlen(digest), (void *)digest}, lv, rv;
+	int rc = LUCID_NOT_FOUND;
+	if (mdb_get(txn, s->manifests, &k, &lv) == 0 && mdb_get(txn, s->reports, &k, &rv) == 0) {
+		struct dec d = {lv.mv_data, (const uint8_t *)lv.mv_data + lv.mv_size, false};
+		struct dec r = {rv.mv_data, (const uint8_t *)rv.mv_data + rv.mv_size, false};
+		if (dec_u64(&d) == REPORT_REC_V && dec_u64(&r) == REPORT_REC_V) {
+			out->manifest_digest = arena_strdup(a, digest);
+			out->nlayers = (size_t)dec_u64(&d);
+			if (!d.failed && out->nlayers <= lv.mv_size) {
+				out->layers = arena_alloc(a, (out->nlayers ? out->nlayers : 1) *
+				                                     sizeof *out->layers);
+				for (size_t i = 0; i < out->nlayers; i++)
+					out->layers[i].digest = dec_str(&d, a);
+			} else {
+				d.failed = true;
+			}
+			out->ref = dec_str(&r, a);
+			out->config = dec_str(&r, a);
+			out->format = dec_str(&r, a);
+			out->ns = dec_ns(&r, a);
+			out->npkgs = (size_t)dec_u64(&r);
+			if (!r.failed && out->npkgs <= rv.mv_size) {
+				out->pkgs = arena_alloc(a, (out->npkgs ? out->npkgs : 1) *
+				                                   sizeof *out->pkgs);
+				for (size_t i = 0; i < out->npkgs; i++)
+					dec_pkg(&r, a, &out->pkgs[i]);
+			} else {
+				r.failed = true;
+			}
+			out->state = dec_str(&r, a);
+			out->indexed = (int64_t)dec_u64(&r);
+			out->source = dec_str(&r, a);
+			rc = d.failed || r.failed ? LUCID_NOT_FOUND : 0;
+		}
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+static void del_rev(MDB_txn *txn, MDB_dbi dbi, const char *ns, const char *pkg, const char *digest)
+{
+	struct buf key = {0};
+	buf_adds(&key, ns);
+	buf_addc(&key, 0);
+	buf_adds(&key, pkg);
+	MDB_val k = {key.len, key.data}, v = {strlen(digest), (void *)digest};
+	mdb_del(txn, dbi, &k, &v);
+	buf_free(&key);
+}
+
+int store_delete_report(struct store *s, const char *digest, struct err *e)
+{
+	struct arena a = {0};
+	struct index_report r;
+	int rc = store_get_report(s, digest, &a, &r);
+	if (rc != 0) {
+		arena_free(&a);
+		return rc == LUCID_NOT_FOUND ? LUCID_NOT_FOUND
+		                             : err_set(e, rc, "reading %s", digest);
+	}
+	MDB_txn *txn;
+	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc == 0) {
+		for (int which = 0; which < 2 && r.ns; which++) {
+			const char *ns = which == 0 ? r.ns->name : r.ns->based_on;
+			for (size_t i = 0; ns && i < r.npkgs; i++) {
+				del_rev(txn, s->pkg_manifests, ns, r.pkgs[i].name, digest);
+				if (r.pkgs[i].source_name)
+					del_rev(txn, s->pkg_manifests, ns, r.pkgs[i].source_name,
+					        digest);
+			}
+		}
+		MDB_val k = {strlen(digest), (void *)digest};
+		rc = mdb_del(txn, s->manifests, &k, NULL);
+		if (rc == 0 || rc == MDB_NOTFOUND)
+			rc = mdb_del(txn, s->reports, &k, NULL);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	}
+	arena_free(&a);
+	return rc ? lmdb_err(e, rc, "deleting an index report") : 0;
 }
 
 /* ---- feeds ---- */
@@ -651,6 +745,177 @@ int store_feed_touch(struct store *s, const char *feed_id, const struct feed_sta
 		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
 	}
 	return rc ? lmdb_err(e, rc, "recording a feed check") : 0;
+}
+
+int store_list_feeds(struct store *s,
+                     int (*cb)(void *user, const char *id, const struct feed_state *st), void *user)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -EIO;
+	if (mdb_cursor_open(txn, s->feeds, &c) != 0) {
+		mdb_txn_abort(txn);
+		return -EIO;
+	}
+	MDB_val k, v;
+	int rc = 0, r = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (r == 0 && rc == 0) {
+		struct arena a = {0};
+		struct dec d = {v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, false};
+		uint64_t ver = dec_u64(&d);
+		struct feed_state st = {0};
+		if (ver == 1 || ver == FEED_REC_V) {
+			st.etag = dec_str(&d, &a);
+			st.last_modified = dec_str(&d, &a);
+			st.validator = dec_str(&d, &a);
+			st.updated = (int64_t)dec_u64(&d);
+			st.count = dec_u64(&d);
+			char *id = arena_strndup(&a, k.mv_data, k.mv_size);
+			if (!d.failed)
+				rc = cb(user, id, &st);
+		}
+		arena_free(&a);
+		r = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+static struct vuln_rec *decode_vuln(const MDB_val *v, struct arena *a);
+
+/* ---- the Clair v1 layer API's named layers ---- */
+
+int store_put_v1_layer(struct store *s, const char *name, const char *digest, const char *parent,
+                       struct err *e)
+{
+	struct buf b = {0};
+	enc_u64(&b, 1);
+	enc_str(&b, digest);
+	enc_str(&b, parent);
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc == 0) {
+		MDB_val k = {strlen(name), (void *)name}, v = {b.len, b.data};
+		rc = mdb_put(txn, s->v1_layers, &k, &v, 0);
+		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	}
+	buf_free(&b);
+	return rc ? lmdb_err(e, rc, "storing a layer name") : 0;
+}
+
+int store_get_v1_layer(struct store *s, const char *name, struct arena *a, char **digest,
+                       char **parent)
+{
+	MDB_txn *txn;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -EIO;
+	MDB_val k = {strlen(name), (void *)name}, v;
+	int rc = LUCID_NOT_FOUND;
+	if (mdb_get(txn, s->v1_layers, &k, &v) == 0) {
+		struct dec d = {v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, false};
+		if (dec_u64(&d) == 1) {
+			*digest = dec_str(&d, a);
+			*parent = dec_str(&d, a);
+			rc = d.failed || !*digest ? LUCID_NOT_FOUND : 0;
+		}
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int store_delete_v1_layer(struct store *s, const char *name, size_t *deleted, struct err *e)
+{
+	*deleted = 0;
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		return lmdb_err(e, rc, "deleting a layer");
+	MDB_val k = {strlen(name), (void *)name}, v;
+	if (mdb_get(txn, s->v1_layers, &k, &v) != 0) {
+		mdb_txn_abort(txn);
+		return LUCID_NOT_FOUND;
+	}
+	/* the layer, then every layer whose parent chain reaches it (breadth first) */
+	char **gone = xmalloc(sizeof *gone);
+	size_t n = 1, done = 0;
+	gone[0] = xstrdup(name);
+	while (rc == 0 && done < n) {
+		MDB_cursor *c;
+		if ((rc = mdb_cursor_open(txn, s->v1_layers, &c)) != 0)
+			break;
+		int r = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+		while (r == 0) {
+			struct arena a = {0};
+			struct dec d = {v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, false};
+			dec_u64(&d);
+			dec_str(&d, &a);
+			char *parent = dec_str(&d, &a);
+			if (!d.failed && parent && strcmp(parent, gone[done]) == 0) {
+				gone = xrealloc(gone, (n + 1) * sizeof *gone);
+				gone[n++] = strndup(k.mv_data, k.mv_size);
+			}
+			arena_free(&a);
+			r = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		}
+		mdb_cursor_close(c);
+		done++;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		MDB_val dk = {strlen(gone[i]), gone[i]};
+		rc = mdb_del(txn, s->v1_layers, &dk, NULL);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(gone[i]);
+	free(gone);
+	rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	if (rc == 0)
+		*deleted = n;
+	return rc ? lmdb_err(e, rc, "deleting a layer") : 0;
+}
+
+int store_list_namespaces(struct store *s,
+                          int (*cb)(void *user, const char *ns, const char *version_format),
+                          void *user)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -EIO;
+	if (mdb_cursor_open(txn, s->vuln_index, &c) != 0) {
+		mdb_txn_abort(txn);
+		return -EIO;
+	}
+	MDB_val k, h;
+	int rc = 0, r = mdb_cursor_get(c, &k, &h, MDB_FIRST);
+	while (r == 0 && rc == 0) {
+		const char *nul = memchr(k.mv_data, 0, k.mv_size);
+		size_t nlen = nul ? (size_t)(nul - (const char *)k.mv_data) : k.mv_size;
+		struct arena a = {0};
+		char *ns = arena_strndup(&a, k.mv_data, nlen);
+		MDB_val v;
+		const char *fmt = NULL;
+		if (mdb_get(txn, s->vulns, &h, &v) == 0) {
+			struct vuln_rec *vr = decode_vuln(&v, &a);
+			fmt = vr ? vr->version_format : NULL;
+		}
+		rc = cb(user, ns, fmt);
+		/* skip to the next namespace: the first key after "ns \1" */
+		struct buf next = {0};
+		buf_add(&next, ns, nlen);
+		buf_addc(&next, 1);
+		MDB_val nk = {next.len, next.data};
+		r = mdb_cursor_get(c, &nk, &h, MDB_SET_RANGE);
+		k = nk;
+		buf_free(&next);
+		arena_free(&a);
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return rc;
 }
 
 /* ---- reading vulnerabilities ---- */

@@ -26,6 +26,12 @@ int store_put_layer(struct store *s, const char *digest, const char *scanner_set
                     const struct layer_result *r, struct err *e);
 /* Stores the manifest's layer list, its report and the (namespace, package) reverse index. */
 int store_put_report(struct store *s, const struct index_report *r, struct err *e);
+/* The stored report of a manifest (layers carry digests only), or LUCID_NOT_FOUND. */
+int store_get_report(struct store *s, const char *digest, struct arena *a,
+                     struct index_report *out);
+/* Delete a manifest's report and its reverse-index entries (layer results stay cached).
+ * \return 0, or LUCID_NOT_FOUND when there is none. */
+int store_delete_report(struct store *s, const char *digest, struct err *e);
 
 /* Feeds. */
 struct feed_state {
@@ -64,6 +70,23 @@ int store_reader_begin(struct store *s, struct store_reader **out, struct err *e
 int store_vulns_for(struct store_reader *r, const char *ns, const char *package, struct arena *a,
                     int (*cb)(void *user, struct vuln_rec *v), void *user);
 void store_reader_end(struct store_reader *r);
+
+/* Calls cb for every stored feed (id "fetcher:key") and its state (no cursor, no url). */
+int store_list_feeds(struct store *s,
+                     int (*cb)(void *user, const char *id, const struct feed_state *st),
+                     void *user);
+/* The namespaces that have vulnerability records, each with the version format of one. */
+int store_list_namespaces(struct store *s,
+                          int (*cb)(void *user, const char *ns, const char *version_format),
+                          void *user);
+
+/* Clair v1 layer API: named layers (name -> layer digest, parent name). */
+int store_put_v1_layer(struct store *s, const char *name, const char *digest, const char *parent,
+                       struct err *e);
+int store_get_v1_layer(struct store *s, const char *name, struct arena *a, char **digest,
+                       char **parent);
+/* Delete the named layer and every layer below it in a parent chain. */
+int store_delete_v1_layer(struct store *s, const char *name, size_t *deleted, struct err *e);
 
 /* Counts for `lucid db status`-like output. */
 struct store_stats {
