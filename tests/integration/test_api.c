@@ -1,0 +1,708 @@
+/*
+ * lucid serve as Clair's clients drive it, over loopback: a real layer served by a loopback
+ * blob server (tests/integration/layer_server.py), the real Debian security lists, and every
+ * kind of bad input a client or a layer server can produce.
+ */
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "support.h"
+
+static char *tmp;
+static char db[4200];
+static pid_t server_pid, blobs_pid;
+static int port, blob_port;
+static char layer_digest[80];
+static const char *const PSK = "c2VjcmV0LWtleS1mb3ItdGVzdHM="; /* "secret-key-for-tests" */
+
+static const char *in_tmp(const char *name)
+{
+	static char buf[8][4096];
+	static unsigned k;
+	char *b = buf[k++ % 8];
+	snprintf(b, 4096, "%s/%s", tmp, name);
+	return b;
+}
+
+static int wait_for_file(const char *path, const char *needle, char *out, size_t outlen)
+{
+	for (int i = 0; i < 200; i++) {
+		FILE *f = fopen(path, "r");
+		if (f) {
+			size_t n = fread(out, 1, outlen - 1, f);
+			out[n] = 0;
+			fclose(f);
+			if (!needle || strstr(out, needle))
+				return 0;
+		}
+		usleep(50 * 1000);
+	}
+	return -1;
+}
+
+/* Start `lucid serve` with the YAML config text (may be NULL). */
+static void start_server(const char *config)
+{
+	const char *cfg = in_tmp("serve.yaml");
+	FILE *f = fopen(cfg, "w");
+	fputs(config ? config : "", f);
+	fclose(f);
+	char log[4200];
+	snprintf(log, sizeof log, "%s", in_tmp("serve.log"));
+	server_pid = fork();
+	cr_assert_neq(server_pid, -1);
+	if (server_pid == 0) {
+		FILE *e = freopen(log, "w", stderr);
+		(void)e;
+		execl(lucid_path(), lucid_path(), "--db", db, "--config", cfg, "serve", "--listen",
+		      "127.0.0.1:0", (char *)NULL);
+		_exit(127);
+	}
+	char text[8192];
+	cr_assert_eq(wait_for_file(log, "listening on", text, sizeof text), 0,
+	             "lucid serve did not start: %s", text);
+	port = atoi(strrchr(strstr(text, "listening on"), ':') + 1);
+	cr_assert_gt(port, 0);
+}
+
+static void stop_server(void)
+{
+	if (server_pid > 0) {
+		kill(server_pid, SIGTERM);
+		int st;
+		waitpid(server_pid, &st, 0);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "lucid serve ended badly (%d)",
+		          st);
+		server_pid = 0;
+	}
+}
+
+static void setup(void)
+{
+	tmp = make_tmpdir();
+	snprintf(db, sizeof db, "%s/db", tmp);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	cr_assert_eq(sh("mkdir '%s/blobs' && cp '%s' '%s/blobs/wheezy'", tmp,
+	                data_path("images/debian-7-wheezy.layer.tar.gz"), tmp),
+	             0);
+	char sum[8192];
+	cr_assert_eq(sh("sha256sum '%s/blobs/wheezy' | cut -c1-64 > '%s/sum'", tmp, tmp), 0);
+	cr_assert_eq(wait_for_file(in_tmp("sum"), NULL, sum, sizeof sum), 0);
+	snprintf(layer_digest, sizeof layer_digest, "sha256:%.64s", sum);
+	char script[4200], dir[4200], portfile[4200];
+	snprintf(script, sizeof script, "%s", data_path("../integration/layer_server.py"));
+	snprintf(dir, sizeof dir, "%s", in_tmp("blobs"));
+	snprintf(portfile, sizeof portfile, "%s", in_tmp("blob.port"));
+	blobs_pid = fork();
+	cr_assert_neq(blobs_pid, -1);
+	if (blobs_pid == 0) {
+		execlp("python3", "python3", script, dir, portfile, (char *)NULL);
+		_exit(127);
+	}
+	char p[64];
+	cr_assert_eq(wait_for_file(portfile, NULL, p, sizeof p), 0, "blob server did not start");
+	blob_port = atoi(p);
+}
+
+static void teardown(void)
+{
+	if (server_pid > 0)
+		kill(server_pid, SIGKILL);
+	if (blobs_pid > 0)
+		kill(blobs_pid, SIGKILL);
+	waitpid(-1, NULL, 0);
+	sh("rm -rf '%s'", tmp);
+	free(tmp);
+	curl_global_cleanup();
+}
+
+TestSuite(api, .init = setup, .fini = teardown, .timeout = 300);
+
+struct resp {
+	long status;
+	struct buf body;
+	struct buf headers;
+	json_t *json;
+};
+
+static size_t on_data(char *p, size_t sz, size_t n, void *u)
+{
+	buf_add(u, p, sz * n);
+	return sz * n;
+}
+
+static void resp_free(struct resp *r)
+{
+	buf_free(&r->body);
+	buf_free(&r->headers);
+	json_decref(r->json);
+	memset(r, 0, sizeof *r);
+}
+
+/* One request; extra headers NULL-terminated. */
+static struct resp call(const char *method, const char *path, const char *body,
+                        const char *const *headers)
+{
+	struct resp r = {0};
+	buf_add(&r.body, NULL, 0);
+	buf_add(&r.headers, NULL, 0);
+	CURL *c = curl_easy_init();
+	char url[4400];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+	struct curl_slist *h = NULL;
+	for (size_t i = 0; headers && headers[i]; i++)
+		h = curl_slist_append(h, headers[i]);
+	h = curl_slist_append(h, "Expect:");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	CURLcode cc = curl_easy_perform(c);
+	cr_assert_eq(cc, CURLE_OK, "%s %s: %s", method, path, curl_easy_strerror(cc));
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	r.json = json_loadb(r.body.data, r.body.len, 0, NULL);
+	return r;
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* The answer is an error with this status and code, and the server still serves. */
+static void expect_error(struct resp *r, long status, const char *code, const char *what)
+{
+	cr_assert_eq(r->status, status, "status %ld (want %ld): %s", r->status, status,
+	             r->body.data);
+	cr_assert(json_is_object(r->json), "not JSON: %s", r->body.data);
+	cr_assert_str_eq(jstr(r->json, "code"), code, "%s", r->body.data);
+	cr_assert(jstr(r->json, "message") && jstr(r->json, "message")[0]);
+	if (what)
+		cr_assert_not_null(strstr(jstr(r->json, "message"), what), "%s", r->body.data);
+	struct resp h = call("GET", "/healthz", NULL, NULL);
+	cr_assert_eq(h.status, 200, "the server stopped serving after %s", r->body.data);
+	resp_free(&h);
+	resp_free(r);
+}
+
+static char *manifest_json(const char *hash, const char *layer_hash, const char *uri)
+{
+	char *s;
+	cr_assert(asprintf(&s,
+	                   "{\"hash\":\"%s\",\"layers\":[{\"hash\":\"%s\",\"uri\":\"%s\","
+	                   "\"headers\":{\"Authorization\":[\"Bearer registry-token\"]}}]}",
+	                   hash, layer_hash, uri) > 0);
+	return s;
+}
+
+static const char *MANIFEST =
+        "sha256:2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881";
+
+static void load_debian_lists(void)
+{
+	char f1[4200], f2[4200];
+	snprintf(f1, sizeof f1, "debian=%s", data_path("feeds/debian/DSA-list.gz"));
+	snprintf(f2, sizeof f2, "debian=%s", data_path("feeds/debian/DLA-list.gz"));
+	const char *argv[] = {lucid_path(), "--db", db, "update", "--feed", f1, "--feed", f2, NULL};
+	struct run_result rr = {0};
+	run_cmd(argv, &rr);
+	cr_assert_eq(rr.status, 0, "%s", rr.err);
+	run_free(&rr);
+}
+
+static bool header_has(const struct resp *r, const char *line)
+{
+	return strcasestr(r->headers.data, line) != NULL;
+}
+
+/*
+ * The Debian 7 layer (80 packages) indexed through the API and matched against the real
+ * DSA/DLA lists: the same findings `lucid scan` gives (see the cli tests), in Clair's shapes.
+ * bash 4.2+dfsg-0.1+deb7u3 is fixed by DLA-680-1 in 4.2+dfsg-0.1+deb7u4 (CVE-2016-7543).
+ */
+Test(api, index_and_match_a_real_layer)
+{
+	load_debian_lists();
+	start_server(NULL);
+	char uri[256];
+	snprintf(uri, sizeof uri, "http://127.0.0.1:%d/blobs/wheezy", blob_port);
+	char *m = manifest_json(MANIFEST, layer_digest, uri);
+	struct resp r = call("POST", "/indexer/api/v1/index_report", m, NULL);
+	cr_assert_eq(r.status, 201, "%s", r.body.data);
+	cr_assert_str_eq(jstr(r.json, "manifest_hash"), MANIFEST);
+	cr_assert_str_eq(jstr(r.json, "state"), "IndexFinished");
+	cr_assert_eq(json_object_size(json_object_get(r.json, "packages")), 80);
+	json_t *env =
+	        json_array_get(json_object_get(json_object_get(r.json, "environments"), "1"), 0);
+	cr_assert_str_eq(jstr(env, "introduced_in"), layer_digest);
+	cr_assert_str_eq(jstr(env, "package_db"), "var/lib/dpkg/status");
+	cr_assert(header_has(&r, "Location: /indexer/api/v1/index_report/sha256:2d71"));
+	cr_assert(header_has(&r, "ETag: \""));
+	const char *etag = strcasestr(r.headers.data, "ETag: ") + 6;
+	char state[80];
+	snprintf(state, sizeof state, "%.34s", etag);
+	resp_free(&r);
+
+	/* stored: GET answers it, with the same ETag; If-None-Match answers 304 */
+	char path[300];
+	snprintf(path, sizeof path, "/indexer/api/v1/index_report/%s", MANIFEST);
+	r = call("GET", path, NULL, NULL);
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(json_object_size(json_object_get(r.json, "packages")), 80);
+	resp_free(&r);
+	char inm[200];
+	snprintf(inm, sizeof inm, "If-None-Match: %s", state);
+	const char *h304[] = {inm, NULL};
+	r = call("GET", path, NULL, h304);
+	cr_assert_eq(r.status, 304, "%s", r.body.data);
+	resp_free(&r);
+	/* indexing it again under the same state is refused with 412 ... */
+	r = call("POST", "/indexer/api/v1/index_report", m, h304);
+	cr_assert_eq(r.status, 412, "%s", r.body.data);
+	resp_free(&r);
+	/* ... and without the precondition the layer is not fetched again */
+	cr_assert_eq(sh("rm '%s/blobs/wheezy'", tmp), 0);
+	r = call("POST", "/indexer/api/v1/index_report", m, NULL);
+	cr_assert_eq(r.status, 201, "%s", r.body.data);
+	resp_free(&r);
+	r = call("GET", "/metrics", NULL, NULL);
+	cr_assert_not_null(strstr(r.body.data, "lucid_layers_fetched_total 1\n"), "%s",
+	                   r.body.data);
+	cr_assert_not_null(strstr(r.body.data, "lucid_layer_cache_hits_total 1\n"));
+	cr_assert_not_null(strstr(r.body.data, "lucid_index_duration_seconds_count 2\n"));
+	cr_assert_not_null(strstr(r.body.data, "lucid_feed_age_seconds{feed=\"debian:"));
+	cr_assert_not_null(strstr(r.body.data, "lucid_http_requests_total{route=\"index_report\","
+	                                       "method=\"POST\",code=\"412\"} 1"));
+	resp_free(&r);
+	r = call("GET", "/indexer/api/v1/index_state", NULL, NULL);
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(strncmp(state + 1, jstr(r.json, "state"), 32), 0);
+	resp_free(&r);
+
+	/* the vulnerability report */
+	snprintf(path, sizeof path, "/matcher/api/v1/vulnerability_report/%s", MANIFEST);
+	r = call("GET", path, NULL, NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body.data);
+	json_t *vulns = json_object_get(r.json, "vulnerabilities");
+	cr_assert_gt(json_object_size(vulns), 10);
+	const char *id;
+	json_t *v;
+	bool bash = false;
+	json_object_foreach (vulns, id, v) {
+		if (!strcmp(jstr(v, "name"), "CVE-2016-7543")) {
+			bash = true;
+			cr_assert_str_eq(jstr(v, "fixed_in_version"), "4.2+dfsg-0.1+deb7u4");
+			cr_assert_str_eq(jstr(json_object_get(v, "package"), "name"), "bash");
+			/* and the package it hits lists it */
+			bool listed = false;
+			const char *pid;
+			json_t *list;
+			json_object_foreach (json_object_get(r.json, "package_vulnerabilities"),
+			                     pid, list) {
+				json_t *pkg =
+				        json_object_get(json_object_get(r.json, "packages"), pid);
+				size_t i;
+				json_t *x;
+				json_array_foreach (list, i, x)
+					listed |= !strcmp(json_string_value(x), id) &&
+					          !strcmp(jstr(pkg, "name"), "bash");
+			}
+			cr_assert(listed);
+		}
+	}
+	cr_assert(bash, "%.2000s", r.body.data);
+	cr_assert(json_is_object(json_object_get(r.json, "enrichments")));
+	resp_free(&r);
+
+	/* delete: gone from both routes */
+	snprintf(path, sizeof path, "/indexer/api/v1/index_report/%s", MANIFEST);
+	r = call("DELETE", path, NULL, NULL);
+	cr_assert_eq(r.status, 204, "%s", r.body.data);
+	resp_free(&r);
+	r = call("GET", path, NULL, NULL);
+	expect_error(&r, 404, "not-found", MANIFEST);
+	snprintf(path, sizeof path, "/matcher/api/v1/vulnerability_report/%s", MANIFEST);
+	r = call("GET", path, NULL, NULL);
+	expect_error(&r, 404, "not-found", "index it first");
+	free(m);
+	stop_server();
+}
+
+Test(api, bad_requests_and_bad_layers)
+{
+	start_server("serve:\n  max_body: 4K\n  layer_timeout: 2\n");
+	char uri[256];
+	struct resp r;
+	const char *post = "/indexer/api/v1/index_report";
+	r = call("POST", post, "{\"hash\": \"sha256:", NULL);
+	expect_error(&r, 400, "bad-request", "invalid JSON");
+	r = call("POST", post, "[1, 2]", NULL);
+	expect_error(&r, 400, "bad-request", "must be a JSON object");
+	r = call("POST", post, "{\"hash\": 5, \"layers\": []}", NULL);
+	expect_error(&r, 400, "bad-request", "manifest.hash must be a string");
+	r = call("POST", post, "{\"hash\": \"sha256:abc\", \"layers\": []}", NULL);
+	expect_error(&r, 400, "bad-request", "not a sha256 digest");
+	char *m = manifest_json(MANIFEST, layer_digest, "x");
+	char *nolayers;
+	cr_assert(asprintf(&nolayers, "{\"hash\": \"%s\"}", MANIFEST) > 0);
+	r = call("POST", post, nolayers, NULL);
+	expect_error(&r, 400, "bad-request", "manifest.layers must be a non-empty array");
+	char *nouri;
+	cr_assert(asprintf(&nouri, "{\"hash\": \"%s\", \"layers\": [{\"hash\": \"%s\"}]}", MANIFEST,
+	                   layer_digest) > 0);
+	r = call("POST", post, nouri, NULL);
+	expect_error(&r, 400, "bad-request", "manifest.layers[0].uri is missing");
+	char *inject;
+	cr_assert(asprintf(&inject,
+	                   "{\"hash\": \"%s\", \"layers\": [{\"hash\": \"%s\", \"uri\": \"x\", "
+	                   "\"headers\": {\"X-A\": [\"a\\r\\nHost: evil\"]}}]}",
+	                   MANIFEST, layer_digest) > 0);
+	r = call("POST", post, inject, NULL);
+	expect_error(&r, 400, "bad-request", "without line breaks");
+	/* a body over serve.max_body (4K) */
+	char big[6000];
+	memset(big, ' ', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	big[0] = '{';
+	big[sizeof big - 2] = '}';
+	r = call("POST", post, big, NULL);
+	expect_error(&r, 413, "too-large", "larger than 4096 bytes");
+	/* the layer's bytes are not what the manifest says */
+	snprintf(uri, sizeof uri, "http://127.0.0.1:%d/blobs/wheezy", blob_port);
+	char *wrong = manifest_json(
+	        MANIFEST, "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+	        uri);
+	r = call("POST", post, wrong, NULL);
+	expect_error(&r, 422, "unprocessable", "digest mismatch");
+	/* the layer server fails in each way */
+	const struct {
+		const char *path;
+		long status;
+		const char *code, *what;
+	} fails[] = {
+	        {"/blobs/missing", 422, "unprocessable", "HTTP status 404"},
+	        {"/status/500", 502, "bad-gateway", "HTTP status 500"},
+	        {"/status/403", 422, "unprocessable", "HTTP status 403"},
+	        {"/slow/10", 504, "gateway-timeout", "timed out"},
+	};
+	for (size_t i = 0; i < sizeof fails / sizeof fails[0]; i++) {
+		snprintf(uri, sizeof uri, "http://127.0.0.1:%d%s", blob_port, fails[i].path);
+		char *x = manifest_json(MANIFEST, layer_digest, uri);
+		r = call("POST", post, x, NULL);
+		expect_error(&r, fails[i].status, fails[i].code, fails[i].what);
+		free(x);
+	}
+	/* a redirect is followed */
+	snprintf(uri, sizeof uri, "http://127.0.0.1:%d/redirect/wheezy", blob_port);
+	char *redir = manifest_json(MANIFEST, layer_digest, uri);
+	r = call("POST", post, redir, NULL);
+	cr_assert_eq(r.status, 201, "%s", r.body.data);
+	resp_free(&r);
+	/* a local path is refused unless under serve.layer_roots */
+	char *local = manifest_json(
+	        MANIFEST, "sha256:3333333333333333333333333333333333333333333333333333333333333333",
+	        in_tmp("blobs/wheezy"));
+	r = call("POST", post, local, NULL);
+	expect_error(&r, 400, "bad-request", "layer roots");
+	/* unknown digests, routes and methods */
+	r = call("GET", "/indexer/api/v1/index_report/sha256:nothex", NULL, NULL);
+	expect_error(&r, 400, "bad-request", "not a sha256 digest");
+	r = call("GET",
+	         "/matcher/api/v1/vulnerability_report/"
+	         "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+	         NULL, NULL);
+	expect_error(&r, 404, "not-found", NULL);
+	r = call("PUT", post, "{}", NULL);
+	expect_error(&r, 405, "method-not-allowed", "allowed: POST, DELETE");
+	r = call("GET", "/indexer/api/v2/nothing", NULL, NULL);
+	expect_error(&r, 404, "not-found", "no route");
+	r = call("DELETE", post, "[\"not a digest\"]", NULL);
+	expect_error(&r, 400, "bad-request", "sha256 digest");
+	free(m);
+	free(nolayers);
+	free(nouri);
+	free(inject);
+	free(wrong);
+	free(redir);
+	free(local);
+	stop_server();
+}
+
+struct slow_post {
+	char *body;
+	long status;
+};
+
+static void *post_slow(void *u)
+{
+	struct slow_post *p = u;
+	struct resp r = call("POST", "/indexer/api/v1/index_report", p->body, NULL);
+	p->status = r.status;
+	resp_free(&r);
+	return NULL;
+}
+
+/* Index requests beyond serve.index_concurrency are refused with 429; reads still answer. */
+Test(api, index_concurrency_limit)
+{
+	start_server("serve:\n  index_concurrency: 1\n  layer_timeout: 4\n");
+	char uri[256];
+	snprintf(uri, sizeof uri, "http://127.0.0.1:%d/slow/8", blob_port);
+	struct slow_post p = {manifest_json(MANIFEST, layer_digest, uri), 0};
+	pthread_t t;
+	pthread_create(&t, NULL, post_slow, &p);
+	/* the first request holds the only slot while its layer stalls (4 s, then 504) */
+	usleep(700 * 1000);
+	snprintf(uri, sizeof uri, "http://127.0.0.1:%d/blobs/wheezy", blob_port);
+	char *second = manifest_json(MANIFEST, layer_digest, uri);
+	struct resp r = call("POST", "/indexer/api/v1/index_report", second, NULL);
+	cr_assert(header_has(&r, "Retry-After: 1"));
+	expect_error(&r, 429, "too-many-requests", "1 index requests are running");
+	r = call("GET", "/indexer/api/v1/index_state", NULL, NULL);
+	cr_assert_eq(r.status, 200);
+	resp_free(&r);
+	pthread_join(t, NULL);
+	cr_assert_eq(p.status, 504, "the slow request ended with %ld", p.status);
+	/* the slot is free again */
+	r = call("POST", "/indexer/api/v1/index_report", second, NULL);
+	cr_assert_eq(r.status, 201, "%s", r.body.data);
+	resp_free(&r);
+	r = call("GET", "/metrics", NULL, NULL);
+	cr_assert_not_null(strstr(r.body.data, "lucid_index_rejected_total 1\n"));
+	resp_free(&r);
+	free(p.body);
+	free(second);
+	stop_server();
+}
+
+static void b64url(const unsigned char *in, size_t n, char *out)
+{
+	unsigned char tmp64[1024];
+	int len = EVP_EncodeBlock(tmp64, in, (int)n);
+	size_t j = 0;
+	for (int i = 0; i < len; i++) {
+		char c = (char)tmp64[i];
+		if (c == '=')
+			break;
+		out[j++] = c == '+' ? '-' : c == '/' ? '_' : c;
+	}
+	out[j] = 0;
+}
+
+/* An HS256 JWT over header and payload JSON, signed with key. */
+static char *jwt(const char *header, const char *payload, const char *key)
+{
+	char h[512], p[512], sig[128];
+	b64url((const unsigned char *)header, strlen(header), h);
+	b64url((const unsigned char *)payload, strlen(payload), p);
+	char *signing;
+	cr_assert(asprintf(&signing, "%s.%s", h, p) > 0);
+	unsigned char mac[32];
+	unsigned int maclen;
+	HMAC(EVP_sha256(), key, (int)strlen(key), (unsigned char *)signing, strlen(signing), mac,
+	     &maclen);
+	b64url(mac, maclen, sig);
+	char *out;
+	cr_assert(asprintf(&out, "Authorization: Bearer %s.%s", signing, sig) > 0);
+	free(signing);
+	return out;
+}
+
+Test(api, authentication)
+{
+	char cfg[512];
+	snprintf(cfg, sizeof cfg,
+	         "serve:\n  auth:\n    token: static-token-1\n    psk: %s\n    issuer: quay\n",
+	         PSK);
+	start_server(cfg);
+	struct resp r = call("GET", "/healthz", NULL, NULL);
+	cr_assert_eq(r.status, 200, "healthz needs no auth");
+	resp_free(&r);
+	r = call("GET", "/indexer/api/v1/index_state", NULL, NULL);
+	cr_assert(header_has(&r, "WWW-Authenticate: Bearer"));
+	expect_error(&r, 401, "unauthorized", NULL);
+	const char *tok[] = {"Authorization: Bearer static-token-1", NULL};
+	r = call("GET", "/indexer/api/v1/index_state", NULL, tok);
+	cr_assert_eq(r.status, 200);
+	resp_free(&r);
+	const char *badtok[] = {"Authorization: Bearer static-token-2", NULL};
+	r = call("GET", "/metrics", NULL, badtok);
+	expect_error(&r, 401, "unauthorized", NULL);
+	char payload[256];
+	long now = (long)time(NULL);
+	const char *hs = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+	snprintf(payload, sizeof payload, "{\"iss\":\"quay\",\"exp\":%ld}", now + 300);
+	char *good = jwt(hs, payload, "secret-key-for-tests");
+	char *wrongkey = jwt(hs, payload, "another-key");
+	char *none = jwt("{\"alg\":\"none\"}", payload, "secret-key-for-tests");
+	snprintf(payload, sizeof payload, "{\"iss\":\"quay\",\"exp\":%ld}", now - 10);
+	char *expired = jwt(hs, payload, "secret-key-for-tests");
+	snprintf(payload, sizeof payload, "{\"iss\":\"someone\",\"exp\":%ld}", now + 300);
+	char *issuer = jwt(hs, payload, "secret-key-for-tests");
+	const char *h1[] = {good, NULL};
+	r = call("GET", "/v1/namespaces", NULL, h1);
+	cr_assert_eq(r.status, 200, "%s", r.body.data);
+	resp_free(&r);
+	const char *bad[] = {wrongkey, none, expired, issuer};
+	for (size_t i = 0; i < 4; i++) {
+		const char *h[] = {bad[i], NULL};
+		r = call("GET", "/v1/namespaces", NULL, h);
+		expect_error(&r, 401, "unauthorized", NULL);
+	}
+	free(good);
+	free(wrongkey);
+	free(none);
+	free(expired);
+	free(issuer);
+	stop_server();
+}
+
+/* Every route the OpenAPI document lists answers (no "no route", no 405 for its method). */
+Test(api, openapi_routes_all_answer)
+{
+	start_server(NULL);
+	struct resp doc = call("GET", "/openapi.json", NULL, NULL);
+	cr_assert_eq(doc.status, 200);
+	cr_assert_str_eq(jstr(doc.json, "openapi"), "3.0.3");
+	const char *path;
+	json_t *item;
+	size_t routes = 0;
+	json_object_foreach (json_object_get(doc.json, "paths"), path, item) {
+		const char *method;
+		json_t *op;
+		json_object_foreach (item, method, op) {
+			if (!strcmp(method, "parameters"))
+				continue;
+			char p[600], m[16];
+			snprintf(p, sizeof p, "%s", path);
+			char *brace = strchr(p, '{');
+			if (brace) {
+				char rest[600];
+				snprintf(rest, sizeof rest, "%s", strchr(brace, '}') + 1);
+				snprintf(brace, sizeof p - (size_t)(brace - p), "%s%s",
+				         strstr(path, "{digest}")
+				                 ? "sha256:2222222222222222222222222222222222222222"
+				                   "222222222222222222222222"
+				                 : "no-such-layer",
+				         rest);
+			}
+			size_t k;
+			for (k = 0; method[k] && k < sizeof m - 1; k++)
+				m[k] = (char)(method[k] - 32);
+			m[k] = 0;
+			struct resp r = call(m, p, !strcmp(m, "GET") ? NULL : "{}", NULL);
+			cr_assert_neq(r.status, 405, "%s %s: %s", m, p, r.body.data);
+			cr_assert(!(r.status == 404 && r.json &&
+			            strstr(jstr(r.json, "message"), "no route")),
+			          "%s %s is documented but not routed", m, p);
+			cr_assert(r.status == 304 || r.json || !strcmp(p, "/metrics"),
+			          "%s %s: not JSON: %s", m, p, r.body.data);
+			resp_free(&r);
+			routes++;
+		}
+	}
+	cr_assert_geq(routes, 12, "%zu routes documented", routes);
+	resp_free(&doc);
+	stop_server();
+}
+
+/* The Clair v1 layer API: post a layer, read its features and vulnerabilities, delete it. */
+Test(api, clair_v1_layers)
+{
+	load_debian_lists();
+	char cfg[4400];
+	snprintf(cfg, sizeof cfg, "serve:\n  layer_roots: [%s]\n", in_tmp("blobs"));
+	start_server(cfg);
+	char body[4400];
+	snprintf(body, sizeof body,
+	         "{\"Layer\": {\"Name\": \"wheezy-base\", \"Path\": "
+	         "\"http://127.0.0.1:%d/blobs/wheezy\", \"Headers\": {\"Authorization\": "
+	         "\"Basic eDp5\"}, \"Format\": \"Docker\"}}",
+	         blob_port);
+	struct resp r = call("POST", "/v1/layers", body, NULL);
+	cr_assert_eq(r.status, 201, "%s", r.body.data);
+	json_t *l = json_object_get(r.json, "Layer");
+	cr_assert_str_eq(jstr(l, "Name"), "wheezy-base");
+	cr_assert_str_eq(jstr(l, "NamespaceName"), "debian:7");
+	resp_free(&r);
+	/* a child layer: the same bytes from a local path under layer_roots */
+	snprintf(body, sizeof body,
+	         "{\"Layer\": {\"Name\": \"wheezy-child\", \"Path\": \"%s\", \"ParentName\": "
+	         "\"wheezy-base\"}}",
+	         in_tmp("blobs/wheezy"));
+	r = call("POST", "/v1/layers", body, NULL);
+	cr_assert_eq(r.status, 201, "%s", r.body.data);
+	resp_free(&r);
+	r = call("GET", "/v1/layers/wheezy-child?features&vulnerabilities", NULL, NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body.data);
+	l = json_object_get(r.json, "Layer");
+	cr_assert_str_eq(jstr(l, "ParentName"), "wheezy-base");
+	json_t *features = json_object_get(l, "Features");
+	cr_assert_eq(json_array_size(features), 80);
+	bool bash = false;
+	size_t i;
+	json_t *f;
+	json_array_foreach (features, i, f) {
+		if (strcmp(jstr(f, "Name"), "bash") != 0)
+			continue;
+		cr_assert_str_eq(jstr(f, "VersionFormat"), "dpkg");
+		size_t k;
+		json_t *v;
+		json_array_foreach (json_object_get(f, "Vulnerabilities"), k, v)
+			bash |= !strcmp(jstr(v, "Name"), "CVE-2016-7543") &&
+			        !strcmp(jstr(v, "FixedBy"), "4.2+dfsg-0.1+deb7u4");
+	}
+	cr_assert(bash, "%.1000s", r.body.data);
+	resp_free(&r);
+	r = call("GET", "/v1/layers/wheezy-child", NULL, NULL);
+	cr_assert_eq(r.status, 200);
+	cr_assert_null(json_object_get(json_object_get(r.json, "Layer"), "Features"));
+	resp_free(&r);
+	r = call("GET", "/v1/namespaces", NULL, NULL);
+	cr_assert_eq(r.status, 200);
+	cr_assert_not_null(
+	        strstr(r.body.data, "{\"Name\":\"debian:7\",\"VersionFormat\":\"dpkg\"}"), "%s",
+	        r.body.data);
+	resp_free(&r);
+	/* errors, in Clair v1's shape too */
+	snprintf(body, sizeof body,
+	         "{\"Layer\": {\"Name\": \"orphan\", \"Path\": \"%s\", \"ParentName\": \"nope\"}}",
+	         in_tmp("blobs/wheezy"));
+	r = call("POST", "/v1/layers", body, NULL);
+	cr_assert_not_null(json_object_get(json_object_get(r.json, "Error"), "Message"));
+	expect_error(&r, 400, "bad-request", "unknown parent layer 'nope'");
+	r = call("POST", "/v1/layers", "{\"Layer\": {\"Name\": \"x\", \"Path\": \"/etc/passwd\"}}",
+	         NULL);
+	expect_error(&r, 400, "bad-request", "layer roots");
+	r = call("POST", "/v1/layers", "{\"Layer\": {\"Name\": \"x\"}}", NULL);
+	expect_error(&r, 400, "bad-request", "Layer.Path is missing");
+	/* deleting the base deletes its child */
+	r = call("DELETE", "/v1/layers/wheezy-base", NULL, NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body.data);
+	cr_assert_eq(json_integer_value(json_object_get(r.json, "Deleted")), 2);
+	resp_free(&r);
+	r = call("GET", "/v1/layers/wheezy-child", NULL, NULL);
+	expect_error(&r, 404, "not-found", "wheezy-child");
+	stop_server();
+}
