@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "distribution.h"
 #include "indexer.h"
 #include "matcher.h"
 #include "registry.h"
@@ -29,7 +30,9 @@ static void usage(FILE *f)
 	      "                    IMAGE: docker save archive (.tar, .tar.gz), OCI layout "
 	      "directory\n"
 	      "                    or archive (PATH:REF picks one image), root filesystem\n"
-	      "                    directory, or a single layer tarball\n"
+	      "                    directory, a single layer tarball, or\n"
+	      "                    registry://HOST[:PORT]/REPO[:TAG|@DIGEST] (pulled over the\n"
+	      "                    OCI distribution API; credentials from ~/.docker/config.json)\n"
 	      "      --format table|json   output format (default table)\n"
 	      "      --output FILE         write the report to FILE\n"
 	      "      --platform OS/ARCH    image of a multi-platform index (default linux/amd64)\n"
@@ -146,7 +149,12 @@ static int cmd_scan(struct globals *g, int argc, char **argv)
 	struct vuln_report vr = {0};
 	struct timespec t0, t1, t2;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = index_image(&g->reg, st, argv[optind], &io, &a, &rep, &e);
+	if (distribution_is_ref(argv[optind])) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		rc = index_registry(&g->reg, st, argv[optind], &io, &a, &rep, &e);
+	} else {
+		rc = index_image(&g->reg, st, argv[optind], &io, &a, &rep, &e);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc == 0)
 		rc = match_report(&g->reg, st, &rep, &a, &vr, &e);
