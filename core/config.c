@@ -46,6 +46,18 @@ static const char *scalar(yaml_node_t *n)
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
+/* A key that already appeared earlier in the same mapping: an error, not "last one wins". */
+static bool duplicate_key(yaml_document_t *doc, yaml_node_t *map, yaml_node_pair_t *at)
+{
+	const char *key = scalar(yaml_document_get_node(doc, at->key));
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; key && p < at; p++) {
+		const char *k = scalar(yaml_document_get_node(doc, p->key));
+		if (k && strcmp(k, key) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int parse_feeds(yaml_document_t *doc, yaml_node_t *n, const char *name, struct config *c,
                        struct err *e)
 {
@@ -163,6 +175,8 @@ static int parse_serve(yaml_document_t *doc, yaml_node_t *n, const char *name,
 		int rc = 0;
 		if (!key) {
 			rc = fail(e, name, k, "%s", "keys must be strings");
+		} else if (duplicate_key(doc, n, p)) {
+			rc = fail(e, name, k, "duplicate key 'serve.%s'", key);
 		} else if (!strcmp(key, "listen")) {
 			if (!scalar(v) || !strchr(scalar(v), ':'))
 				rc = fail(e, name, v, "%s must be HOST:PORT", "serve.listen");
@@ -248,6 +262,8 @@ int config_parse(const char *name, const char *text, size_t len, struct config *
 		const char *key = scalar(k);
 		if (!key) {
 			rc = fail(e, name, k, "%s", "keys must be strings");
+		} else if (duplicate_key(&doc, root, p)) {
+			rc = fail(e, name, k, "duplicate key '%s'", key);
 		} else if (strcmp(key, "db") == 0) {
 			if (!scalar(v) || !*scalar(v))
 				rc = fail(e, name, v, "%s must be a path", "db");

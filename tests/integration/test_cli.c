@@ -442,6 +442,28 @@ Test(cli, configuration_file)
 	run_free(&r);
 	run_cmd(bad2, &r);
 	expect_input_error(&r, "bad2.yaml:1: max_file_size must be a size");
+	/* a key given twice is a mistake to report, not a value to drop (found by fuzzing) */
+	const struct {
+		const char *text, *want;
+	} more[] = {
+	        {"db: /tmp/a\ndb: /tmp/b\n", "bad3.yaml:2: duplicate key 'db'"},
+	        {"serve:\n  listen: 1.2.3.4:5\n  listen: :6\n",
+	         "bad3.yaml:3: duplicate key 'serve.listen'"},
+	        {"serve:\n  index_concurrency: 0\n",
+	         "bad3.yaml:2: serve.index_concurrency must be a number from 1 to 1024"},
+	        {"serve:\n  auth:\n    tokn: x\n", "bad3.yaml:3: unknown key 'serve.auth.tokn'"},
+	        {"serve:\n  layer_roots: [relative/dir]\n",
+	         "bad3.yaml:2: serve.layer_roots entries must be absolute paths"},
+	};
+	for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+		f = fopen(in_tmp("bad3.yaml"), "w");
+		fputs(more[i].text, f);
+		fclose(f);
+		const char *bad3[] = {lucid_path(), "--config", in_tmp("bad3.yaml"), "plugins", NULL};
+		run_free(&r);
+		run_cmd(bad3, &r);
+		expect_input_error(&r, more[i].want);
+	}
 	run_free(&r);
 }
 
