@@ -24,11 +24,16 @@ struct api_config {
 	const char *const *layer_roots; /* directories local layer paths may be read from */
 	size_t nlayer_roots;
 	size_t file_cap; /* the walker's per-file cap (max_file_size); 0 = default */
+	/* vulnerability reports kept ready to send (each checked against the store's
+	 * generations); API_REPORT_CACHE_DEFAULT = 256, 0 = none */
+	size_t report_cache;
 	/* auth: with either set, every route but /healthz needs "Authorization: Bearer ..." */
 	const char *auth_token;  /* a static token */
 	const char *auth_psk;    /* base64 key of HS256 JWTs */
 	const char *auth_issuer; /* the "iss" a JWT must carry, or NULL */
 };
+
+#define API_REPORT_CACHE_DEFAULT ((size_t)-1)
 
 struct api_server;
 

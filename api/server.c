@@ -78,7 +78,27 @@ struct metrics {
 	uint64_t layers_fetched, layer_cache_hits, index_rejected;
 };
 
+/*
+ * Vulnerability reports, as sent, for the digests asked for most recently: an entry is served
+ * while the store's generations are the ones it was computed at (no feed change, no report
+ * replaced or deleted since). Direct-mapped by a hash of the digest.
+ */
+struct cached_report {
+	char digest[72];
+	uint64_t gen_vulns, gen_reports;
+	char *json;
+	size_t len;
+};
+
+struct report_cache {
+	pthread_mutex_t lock;
+	struct cached_report *slot;
+	size_t n;
+	uint64_t hits, misses;
+};
+
 struct api_server {
+	struct report_cache cache;
 	struct MHD_Daemon *d;
 	const struct registry *reg;
 	struct store *st;
@@ -466,12 +486,68 @@ static void bulk_delete(struct api_server *s, struct request *rq, struct answer 
 	arena_free(&ar);
 }
 
+static struct cached_report *cache_slot(struct report_cache *c, const char *digest)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const char *p = digest; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return &c->slot[h % c->n];
+}
+
+/* A copy of the cached answer for digest at these generations, or NULL. */
+static char *cache_get(struct report_cache *c, const char *digest, uint64_t gv, uint64_t gr)
+{
+	if (!c->n)
+		return NULL;
+	char *out = NULL;
+	pthread_mutex_lock(&c->lock);
+	struct cached_report *e = cache_slot(c, digest);
+	if (e->json && e->gen_vulns == gv && e->gen_reports == gr && !strcmp(e->digest, digest)) {
+		out = xmalloc(e->len + 1);
+		memcpy(out, e->json, e->len + 1);
+		c->hits++;
+	} else {
+		c->misses++;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return out;
+}
+
+static void cache_put(struct report_cache *c, const char *digest, uint64_t gv, uint64_t gr,
+                      const char *json)
+{
+	if (!c->n)
+		return;
+	size_t len = strlen(json);
+	char *copy = xmalloc(len + 1);
+	memcpy(copy, json, len + 1);
+	pthread_mutex_lock(&c->lock);
+	struct cached_report *e = cache_slot(c, digest);
+	free(e->json);
+	snprintf(e->digest, sizeof e->digest, "%s", digest);
+	e->gen_vulns = gv;
+	e->gen_reports = gr;
+	e->json = copy;
+	e->len = len;
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void get_vuln_report(struct api_server *s, const char *digest, struct answer *a)
 {
 	struct arena ar = {0};
 	struct index_report rep;
 	if (!digest_valid(digest)) {
 		error_answer(a, 400, "bad-request", "'%.100s' is not a sha256 digest", digest);
+		arena_free(&ar);
+		return;
+	}
+	uint64_t gv = 0, gr = 0;
+	bool gens = store_generations(s->st, &gv, &gr) == 0;
+	char *hit = gens ? cache_get(&s->cache, digest, gv, gr) : NULL;
+	if (hit) {
+		a->status = 200;
+		a->text = hit;
+		a->type = "application/json";
 		arena_free(&ar);
 		return;
 	}
@@ -492,8 +568,15 @@ static void get_vuln_report(struct api_server *s, const char *digest, struct ans
 	if (rc < 0) {
 		core_error(a, &e);
 	} else {
+		json_t *j = clair_vulnerability_report(&rep, &vr);
 		a->status = 200;
-		a->json = clair_vulnerability_report(&rep, &vr);
+		a->text = json_dumps(j, JSON_COMPACT);
+		a->type = "application/json";
+		json_decref(j);
+		if (!a->text)
+			error_answer(a, 500, "internal-error", "%s", "cannot encode the report");
+		else if (gens)
+			cache_put(&s->cache, digest, gv, gr, a->text);
 	}
 	free(vr.m);
 	arena_free(&ar);
@@ -538,6 +621,9 @@ static int on_feed(void *user, const char *id, const struct feed_state *st)
 static void get_metrics(struct api_server *s, struct answer *a)
 {
 	struct buf b = {0};
+	pthread_mutex_lock(&s->cache.lock);
+	uint64_t cache_hits = s->cache.hits;
+	pthread_mutex_unlock(&s->cache.lock);
 	pthread_mutex_lock(&s->m.lock);
 	buf_adds(&b, "# HELP lucid_http_requests_total HTTP requests by route, method and status.\n"
 	             "# TYPE lucid_http_requests_total counter\n");
@@ -557,10 +643,13 @@ static void get_metrics(struct api_server *s, struct answer *a)
 	         "# HELP lucid_layer_cache_hits_total Layers found indexed, not fetched.\n"
 	         "# TYPE lucid_layer_cache_hits_total counter\n"
 	         "lucid_layer_cache_hits_total %llu\n"
+	         "# HELP lucid_report_cache_hits_total Vulnerability reports served from the "
+	         "cache.\n# TYPE lucid_report_cache_hits_total counter\n"
+	         "lucid_report_cache_hits_total %llu\n"
 	         "# HELP lucid_index_rejected_total Index requests refused with 429.\n"
 	         "# TYPE lucid_index_rejected_total counter\nlucid_index_rejected_total %llu\n",
 	         (unsigned long long)s->m.layers_fetched, (unsigned long long)s->m.layer_cache_hits,
-	         (unsigned long long)s->m.index_rejected);
+	         (unsigned long long)cache_hits, (unsigned long long)s->m.index_rejected);
 	pthread_mutex_unlock(&s->m.lock);
 	buf_adds(&b, "# HELP lucid_feed_age_seconds Seconds since each feed was last checked.\n"
 	             "# TYPE lucid_feed_age_seconds gauge\n");
@@ -788,6 +877,8 @@ int api_start(const struct registry *reg, struct store *st, const struct api_con
 		s->cfg.index_concurrency = 2;
 	if (!s->cfg.max_connections)
 		s->cfg.max_connections = 256;
+	if (s->cfg.report_cache == API_REPORT_CACHE_DEFAULT)
+		s->cfg.report_cache = 256;
 	struct sockaddr_storage ss;
 	socklen_t slen;
 	int rc = parse_listen(s->cfg.listen, &ss, &slen, e);
@@ -797,6 +888,9 @@ int api_start(const struct registry *reg, struct store *st, const struct api_con
 	}
 	pthread_mutex_init(&s->index_lock, NULL);
 	pthread_mutex_init(&s->m.lock, NULL);
+	pthread_mutex_init(&s->cache.lock, NULL);
+	s->cache.n = s->cfg.report_cache;
+	s->cache.slot = s->cache.n ? xcalloc(s->cache.n, sizeof *s->cache.slot) : NULL;
 	unsigned flags =
 	        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
@@ -811,6 +905,8 @@ int api_start(const struct registry *reg, struct store *st, const struct api_con
 		             s->cfg.listen);
 		pthread_mutex_destroy(&s->index_lock);
 		pthread_mutex_destroy(&s->m.lock);
+		pthread_mutex_destroy(&s->cache.lock);
+		free(s->cache.slot);
 		free(s);
 		return rc;
 	}
@@ -832,6 +928,10 @@ void api_stop(struct api_server *s)
 	MHD_stop_daemon(s->d);
 	pthread_mutex_destroy(&s->index_lock);
 	pthread_mutex_destroy(&s->m.lock);
+	pthread_mutex_destroy(&s->cache.lock);
+	for (size_t i = 0; i < s->cache.n; i++)
+		free(s->cache.slot[i].json);
+	free(s->cache.slot);
 	free(s->m.by_status);
 	free(s);
 }

@@ -198,6 +198,16 @@ static int parse_serve(yaml_document_t *doc, yaml_node_t *n, const char *name,
 			if (parse_uint(v, 65536, &sc->max_connections) < 0)
 				rc = fail(e, name, v, "%s must be a number from 1 to 65536",
 				          "serve.max_connections");
+		} else if (!strcmp(key, "report_cache")) {
+			const char *x = scalar(v);
+			if (x && !strcmp(x, "0"))
+				sc->report_cache = 0, sc->report_cache_set = true;
+			else if (parse_uint(v, 1u << 20, &sc->report_cache) < 0)
+				rc = fail(e, name, v,
+				          "%s must be a number of reports, 0 to 1048576",
+				          "serve.report_cache");
+			else
+				sc->report_cache_set = true;
 		} else if (!strcmp(key, "layer_timeout")) {
 			if (parse_uint(v, 86400, &sc->layer_timeout_s) < 0)
 				rc = fail(e, name, v, "%s must be seconds, 1 to 86400",

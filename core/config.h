@@ -12,6 +12,8 @@ struct serve_config {
 	size_t max_body;
 	unsigned index_concurrency, max_connections;
 	unsigned layer_timeout_s;
+	bool report_cache_set;
+	unsigned report_cache;
 	size_t max_layer_size;
 	char **layer_roots;
 	size_t nlayer_roots;

@@ -282,6 +282,7 @@ static int cmd_serve(struct globals *g, int argc, char **argv)
 	        .layer_roots = (const char *const *)sc->layer_roots,
 	        .nlayer_roots = sc->nlayer_roots,
 	        .file_cap = g->cfg.max_file_size,
+	        .report_cache = sc->report_cache_set ? sc->report_cache : API_REPORT_CACHE_DEFAULT,
 	        .auth_token = sc->auth_token,
 	        .auth_psk = sc->auth_psk,
 	        .auth_issuer = sc->auth_issuer,

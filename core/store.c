@@ -185,6 +185,37 @@ void store_close(struct store *s)
 	free(s);
 }
 
+/* ---- generations: what cached answers are checked against ---- */
+
+static const char GEN_VULNS[] = "gen_vulns", GEN_REPORTS[] = "gen_reports";
+
+static uint64_t get_gen(struct store *s, MDB_txn *txn, const char *key)
+{
+	MDB_val k = {strlen(key), (void *)key}, v;
+	uint64_t n = 0;
+	if (mdb_get(txn, s->meta, &k, &v) == 0 && v.mv_size == sizeof n)
+		memcpy(&n, v.mv_data, sizeof n);
+	return n;
+}
+
+static int bump_gen(struct store *s, MDB_txn *txn, const char *key)
+{
+	uint64_t n = get_gen(s, txn, key) + 1;
+	MDB_val k = {strlen(key), (void *)key}, v = {sizeof n, &n};
+	return mdb_put(txn, s->meta, &k, &v, 0);
+}
+
+int store_generations(struct store *s, uint64_t *vulns, uint64_t *reports)
+{
+	MDB_txn *txn;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -EIO;
+	*vulns = get_gen(s, txn, GEN_VULNS);
+	*reports = get_gen(s, txn, GEN_REPORTS);
+	mdb_txn_abort(txn);
+	return 0;
+}
+
 /* ---- layer results ---- */
 
 static void enc_ns(struct buf *b, const struct ns_rec *ns)
@@ -338,7 +369,13 @@ int store_put_report(struct store *s, const struct index_report *r, struct err *
 	if (rc == 0) {
 		MDB_val k = {strlen(r->manifest_digest), r->manifest_digest};
 		MDB_val v1 = {lay.len, lay.data}, v2 = {rep.len, rep.data};
-		rc = mdb_put(txn, s->manifests, &k, &v1, 0);
+		/* replacing a different report of the same manifest invalidates cached answers */
+		MDB_val old;
+		if (mdb_get(txn, s->reports, &k, &old) == 0 &&
+		    (old.mv_size != v2.mv_size || memcmp(old.mv_data, v2.mv_data, v2.mv_size) != 0))
+			rc = bump_gen(s, txn, GEN_REPORTS);
+		if (!rc)
+			rc = mdb_put(txn, s->manifests, &k, &v1, 0);
 		if (!rc)
 			rc = mdb_put(txn, s->reports, &k, &v2, 0);
 		for (int which = 0; which < 2 && r->ns; which++) {
@@ -443,6 +480,8 @@ int store_delete_report(struct store *s, const char *digest, struct err *e)
 			rc = mdb_del(txn, s->reports, &k, NULL);
 		if (rc == MDB_NOTFOUND)
 			rc = 0;
+		if (rc == 0)
+			rc = bump_gen(s, txn, GEN_REPORTS);
 		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
 	}
 	arena_free(&a);
@@ -706,6 +745,8 @@ int store_feed_commit(struct feed_txn *t, struct feed_state *st, struct err *e)
 {
 	st->count = t->base + t->added >= t->removed ? t->base + t->added - t->removed : 0;
 	int rc = put_feed_state(t->s, t->txn, t->feed, st);
+	if (!rc)
+		rc = bump_gen(t->s, t->txn, GEN_VULNS);
 	if (!rc) {
 		/* update_ops: feed \0 time -> count (the history the notifier diffs against) */
 		struct buf k = {0}, v = {0};

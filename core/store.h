@@ -88,6 +88,13 @@ int store_get_v1_layer(struct store *s, const char *name, struct arena *a, char 
 /* Delete the named layer and every layer below it in a parent chain. */
 int store_delete_v1_layer(struct store *s, const char *name, size_t *deleted, struct err *e);
 
+/*
+ * Generation counters: vulns grows with every committed feed change, reports with every
+ * deleted or replaced index report. An answer computed at (vulns, reports) is still right
+ * while both are unchanged.
+ */
+int store_generations(struct store *s, uint64_t *vulns, uint64_t *reports);
+
 /* Counts for `lucid db status`-like output. */
 struct store_stats {
 	uint64_t layers, manifests, vulns, feeds;

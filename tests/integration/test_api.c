@@ -706,3 +706,45 @@ Test(api, clair_v1_layers)
 	expect_error(&r, 404, "not-found", "wheezy-child");
 	stop_server();
 }
+
+/*
+ * Vulnerability reports are served from a cache, but never stale: loading a feed while the
+ * server runs changes the next answer; deleting the report makes it 404.
+ */
+Test(api, report_cache_follows_the_data)
+{
+	start_server(NULL);
+	char uri[256], path[300];
+	snprintf(uri, sizeof uri, "http://127.0.0.1:%d/blobs/wheezy", blob_port);
+	char *m = manifest_json(MANIFEST, layer_digest, uri);
+	struct resp r = call("POST", "/indexer/api/v1/index_report", m, NULL);
+	cr_assert_eq(r.status, 201, "%s", r.body.data);
+	resp_free(&r);
+	snprintf(path, sizeof path, "/matcher/api/v1/vulnerability_report/%s", MANIFEST);
+	for (int i = 0; i < 2; i++) {
+		r = call("GET", path, NULL, NULL);
+		cr_assert_eq(r.status, 200);
+		cr_assert_eq(json_object_size(json_object_get(r.json, "vulnerabilities")), 0,
+		             "no feed is loaded yet");
+		resp_free(&r);
+	}
+	r = call("GET", "/metrics", NULL, NULL);
+	cr_assert_not_null(strstr(r.body.data, "lucid_report_cache_hits_total 1\n"), "%s",
+	                   r.body.data);
+	resp_free(&r);
+	load_debian_lists(); /* a second process writes the database the server reads */
+	r = call("GET", path, NULL, NULL);
+	cr_assert_eq(r.status, 200);
+	cr_assert_gt(json_object_size(json_object_get(r.json, "vulnerabilities")), 10,
+	             "the cached answer outlived a feed update");
+	resp_free(&r);
+	char del[300];
+	snprintf(del, sizeof del, "/indexer/api/v1/index_report/%s", MANIFEST);
+	r = call("DELETE", del, NULL, NULL);
+	cr_assert_eq(r.status, 204);
+	resp_free(&r);
+	r = call("GET", path, NULL, NULL);
+	expect_error(&r, 404, "not-found", NULL);
+	free(m);
+	stop_server();
+}
