@@ -1,5 +1,7 @@
 #include "clair_json.h"
 
+#include "json_writer.h"
+
 #include <lucid/error.h>
 #include <lucid/record.h>
 #include <stdio.h>
@@ -264,177 +266,304 @@ static json_t *str_or_empty(const char *s)
 	return json_string(s ? s : "");
 }
 
-static json_t *distribution(const struct ns_rec *ns)
+/* ---- the v4 reports, written straight into a buffer ---- */
+
+static void w_distribution(struct jw *w, const struct ns_rec *ns, const char *namespace_name)
 {
-	json_t *d = json_object();
-	json_object_set_new(d, "id", json_string("1"));
-	json_object_set_new(d, "did", str_or_empty(ns->id));
-	json_object_set_new(d, "name", str_or_empty(ns->pretty_name));
-	json_object_set_new(d, "version", str_or_empty(ns->version_id));
-	json_object_set_new(d, "version_code_name", json_string(""));
-	json_object_set_new(d, "version_id", str_or_empty(ns->version_id));
-	json_object_set_new(d, "arch", json_string(""));
-	json_object_set_new(d, "cpe", json_string(""));
-	json_object_set_new(d, "pretty_name", str_or_empty(ns->pretty_name));
+	jw_object(w);
+	jw_key(w, "id");
+	jw_string(w, "1");
+	jw_key(w, "did");
+	jw_string_or_empty(w, ns->id);
+	jw_key(w, "name");
+	jw_string_or_empty(w, ns->pretty_name);
+	jw_key(w, "version");
+	jw_string_or_empty(w, ns->version_id);
+	jw_key(w, "version_code_name");
+	jw_string(w, "");
+	jw_key(w, "version_id");
+	jw_string_or_empty(w, ns->version_id);
+	jw_key(w, "arch");
+	jw_string(w, "");
+	jw_key(w, "cpe");
+	jw_string(w, "");
+	jw_key(w, "pretty_name");
+	jw_string_or_empty(w, ns->pretty_name);
 	/* lucid's own */
-	json_object_set_new(d, "namespace", json_string(ns->name));
-	if (ns->based_on)
-		json_object_set_new(d, "based_on", json_string(ns->based_on));
-	return d;
+	jw_key(w, "namespace");
+	jw_string(w, namespace_name);
+	if (ns->based_on) {
+		jw_key(w, "based_on");
+		jw_string(w, ns->based_on);
+	}
+	jw_end_object(w);
 }
 
 /* Package i has id "2i+1", its source "2i+2": ids are document-local, as in Clair. */
-static json_t *package(const struct pkg_rec *p, size_t i)
+static void w_package(struct jw *w, const struct pkg_rec *p, size_t i)
 {
 	char id[32], sid[32];
 	snprintf(id, sizeof id, "%zu", 2 * i + 1);
 	snprintf(sid, sizeof sid, "%zu", 2 * i + 2);
-	json_t *o = json_object();
-	json_object_set_new(o, "id", json_string(id));
-	json_object_set_new(o, "name", json_string(p->name));
-	json_object_set_new(o, "version", json_string(p->version));
-	json_object_set_new(o, "kind", json_string("binary"));
-	json_object_set_new(o, "arch", str_or_empty(p->arch));
-	json_object_set_new(o, "normalized_version", json_string(""));
-	json_object_set_new(o, "cpe", json_string(""));
-	if (p->module)
-		json_object_set_new(o, "module", json_string(p->module));
-	json_t *src = json_object();
-	json_object_set_new(src, "id", json_string(sid));
-	json_object_set_new(src, "name", json_string(p->source_name ? p->source_name : p->name));
-	json_object_set_new(src, "version",
-	                    json_string(p->source_version ? p->source_version : p->version));
-	json_object_set_new(src, "kind", json_string("source"));
-	json_object_set_new(src, "normalized_version", json_string(""));
-	json_object_set_new(src, "cpe", json_string(""));
-	json_object_set_new(o, "source", src);
-	return o;
+	jw_object(w);
+	jw_key(w, "id");
+	jw_string(w, id);
+	jw_key(w, "name");
+	jw_string(w, p->name);
+	jw_key(w, "version");
+	jw_string(w, p->version);
+	jw_key(w, "kind");
+	jw_string(w, "binary");
+	jw_key(w, "arch");
+	jw_string_or_empty(w, p->arch);
+	jw_key(w, "normalized_version");
+	jw_string(w, "");
+	jw_key(w, "cpe");
+	jw_string(w, "");
+	if (p->module) {
+		jw_key(w, "module");
+		jw_string(w, p->module);
+	}
+	jw_key(w, "source");
+	jw_object(w);
+	jw_key(w, "id");
+	jw_string(w, sid);
+	jw_key(w, "name");
+	jw_string(w, p->source_name ? p->source_name : p->name);
+	jw_key(w, "version");
+	jw_string(w, p->source_version ? p->source_version : p->version);
+	jw_key(w, "kind");
+	jw_string(w, "source");
+	jw_key(w, "normalized_version");
+	jw_string(w, "");
+	jw_key(w, "cpe");
+	jw_string(w, "");
+	jw_end_object(w);
+	jw_end_object(w);
 }
 
-json_t *clair_index_report(const struct index_report *r)
+/* The IndexReport's members, inside an object the caller opened. */
+static void w_index_members(struct jw *w, const struct index_report *r)
 {
-	json_t *root = json_object();
-	json_object_set_new(root, "manifest_hash", str_or_empty(r->manifest_digest));
-	json_object_set_new(root, "state", json_string("IndexFinished"));
-	json_object_set_new(root, "success", json_true());
-	json_object_set_new(root, "err", json_string(""));
-	json_t *pkgs = json_object(), *envs = json_object(), *dists = json_object();
+	jw_key(w, "manifest_hash");
+	jw_string_or_empty(w, r->manifest_digest);
+	jw_key(w, "state");
+	jw_string(w, "IndexFinished");
+	jw_key(w, "success");
+	jw_bool(w, true);
+	jw_key(w, "err");
+	jw_string(w, "");
+	jw_key(w, "packages");
+	jw_object(w);
+	for (size_t i = 0; i < r->npkgs; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "%zu", 2 * i + 1);
+		jw_key(w, id);
+		w_package(w, &r->pkgs[i], i);
+	}
+	jw_end_object(w);
+	jw_key(w, "distributions");
+	jw_object(w);
+	if (r->ns) {
+		jw_key(w, "1");
+		w_distribution(w, r->ns, r->ns->name);
+	}
+	jw_end_object(w);
+	jw_key(w, "repository");
+	jw_object(w);
+	jw_end_object(w);
+	jw_key(w, "environments");
+	jw_object(w);
 	for (size_t i = 0; i < r->npkgs; i++) {
 		const struct pkg_rec *p = &r->pkgs[i];
-		json_t *o = package(p, i);
-		const char *id = json_string_value(json_object_get(o, "id"));
-		json_t *env = json_object();
-		json_object_set_new(env, "package_db", str_or_empty(p->db_path));
-		json_object_set_new(
-		        env, "introduced_in",
-		        str_or_empty(p->layer < r->nlayers ? r->layers[p->layer].digest : NULL));
-		json_object_set_new(env, "distribution_id", json_string(r->ns ? "1" : ""));
-		json_object_set_new(env, "repository_ids", json_null());
-		json_t *arr = json_array();
-		json_array_append_new(arr, env);
-		json_object_set_new(envs, id, arr);
-		json_object_set_new(pkgs, id, o);
+		char id[32];
+		snprintf(id, sizeof id, "%zu", 2 * i + 1);
+		jw_key(w, id);
+		jw_array(w);
+		jw_object(w);
+		jw_key(w, "package_db");
+		jw_string_or_empty(w, p->db_path);
+		jw_key(w, "introduced_in");
+		jw_string_or_empty(w, p->layer < r->nlayers ? r->layers[p->layer].digest : NULL);
+		jw_key(w, "distribution_id");
+		jw_string(w, r->ns ? "1" : "");
+		jw_key(w, "repository_ids");
+		jw_null(w);
+		jw_end_object(w);
+		jw_end_array(w);
 	}
-	if (r->ns)
-		json_object_set_new(dists, "1", distribution(r->ns));
-	json_object_set_new(root, "packages", pkgs);
-	json_object_set_new(root, "distributions", dists);
-	json_object_set_new(root, "repository", json_object());
-	json_object_set_new(root, "environments", envs);
-	return root;
+	jw_end_object(w);
 }
 
-static json_t *rfc3339(int64_t t)
+char *clair_index_report(const struct index_report *r, size_t *len)
 {
-	if (t <= 0)
-		return json_string("0001-01-01T00:00:00Z");
+	struct jw w = {0};
+	jw_object(&w);
+	w_index_members(&w, r);
+	jw_end_object(&w);
+	return jw_finish(&w, len);
+}
+
+static void w_rfc3339(struct jw *w, int64_t t)
+{
+	if (t <= 0) {
+		jw_string(w, "0001-01-01T00:00:00Z");
+		return;
+	}
 	time_t tt = (time_t)t;
 	struct tm tm;
 	gmtime_r(&tt, &tm);
 	char b[32];
 	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(b);
+	jw_string(w, b);
 }
 
-static json_t *vulnerability(const struct vuln_rec *v, const struct ns_rec *ns, const char *id)
+static void w_vulnerability(struct jw *w, const struct vuln_rec *v, const struct ns_rec *ns,
+                            const char *id)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "id", json_string(id));
-	json_object_set_new(o, "updater", str_or_empty(v->feed));
-	json_object_set_new(o, "name", json_string(v->id));
-	json_object_set_new(o, "description", str_or_empty(v->description));
-	json_object_set_new(o, "issued", rfc3339(v->published));
-	json_object_set_new(o, "links", str_or_empty(v->links));
-	json_object_set_new(
-	        o, "severity",
-	        json_string(v->vendor_severity ? v->vendor_severity : severity_name(v->severity)));
-	json_object_set_new(o, "normalized_severity", json_string(severity_name(v->severity)));
-	json_t *p = json_object();
-	json_object_set_new(p, "id", json_string(""));
-	json_object_set_new(p, "name", json_string(v->package));
-	json_object_set_new(p, "version", json_string(""));
-	json_object_set_new(
-	        p, "kind",
-	        json_string(v->package_kind == LUCID_PACKAGE_BINARY ? "binary" : "source"));
-	if (v->module)
-		json_object_set_new(p, "module", json_string(v->module));
-	json_object_set_new(o, "package", p);
-	json_t *d = distribution(ns);
-	json_object_set_new(d, "namespace", json_string(v->ns));
-	json_object_set_new(o, "distribution", d);
-	json_object_set_new(o, "repository", json_null());
-	json_object_set_new(o, "fixed_in_version", str_or_empty(v->fixed_in));
-	json_object_set_new(o, "arch_op", json_string(v->arch ? "pattern match" : ""));
-	/* lucid's own */
-	json_object_set_new(o, "state", json_string(state_name(v->state)));
-	if (v->advisory)
-		json_object_set_new(o, "advisory", json_string(v->advisory));
-	if (v->arch)
-		json_object_set_new(o, "arch", json_string(v->arch));
-	return o;
-}
-
-json_t *clair_vulnerability_report(const struct index_report *r, const struct vuln_report *v)
-{
-	json_t *root = clair_index_report(r);
-	json_t *vulns = json_object(), *pv = json_object(), *seen = json_object();
-	for (size_t i = 0; v && i < v->n; i++) {
-		const struct match *m = &v->m[i];
-		const struct vuln_rec *x = m->vuln;
-		/* one entry per distinct record, however many packages it hits */
-		char k[2048];
-		snprintf(k, sizeof k, "%s|%s|%s|%s|%s|%d|%s", x->feed ? x->feed : "", x->id, x->ns,
-		         x->package, x->fixed_in ? x->fixed_in : "", x->state,
-		         x->module ? x->module : "");
-		json_t *have = json_object_get(seen, k);
-		char id[32];
-		if (have) {
-			snprintf(id, sizeof id, "%s", json_string_value(have));
-		} else {
-			snprintf(id, sizeof id, "%zu", json_object_size(seen) + 1);
-			json_object_set_new(seen, k, json_string(id));
-			json_object_set_new(vulns, id, vulnerability(x, r->ns, id));
-		}
-		char pid[32];
-		snprintf(pid, sizeof pid, "%zu", (size_t)(m->pkg - r->pkgs) * 2 + 1);
-		json_t *list = json_object_get(pv, pid);
-		if (!list) {
-			list = json_array();
-			json_object_set_new(pv, pid, list);
-		}
-		bool dup = false;
-		size_t j;
-		json_t *e;
-		json_array_foreach (list, j, e)
-			dup |= strcmp(json_string_value(e), id) == 0;
-		if (!dup)
-			json_array_append_new(list, json_string(id));
+	jw_object(w);
+	jw_key(w, "id");
+	jw_string(w, id);
+	jw_key(w, "updater");
+	jw_string_or_empty(w, v->feed);
+	jw_key(w, "name");
+	jw_string(w, v->id);
+	jw_key(w, "description");
+	jw_string_or_empty(w, v->description);
+	jw_key(w, "issued");
+	w_rfc3339(w, v->published);
+	jw_key(w, "links");
+	jw_string_or_empty(w, v->links);
+	jw_key(w, "severity");
+	jw_string(w, v->vendor_severity ? v->vendor_severity : severity_name(v->severity));
+	jw_key(w, "normalized_severity");
+	jw_string(w, severity_name(v->severity));
+	jw_key(w, "package");
+	jw_object(w);
+	jw_key(w, "id");
+	jw_string(w, "");
+	jw_key(w, "name");
+	jw_string(w, v->package);
+	jw_key(w, "version");
+	jw_string(w, "");
+	jw_key(w, "kind");
+	jw_string(w, v->package_kind == LUCID_PACKAGE_BINARY ? "binary" : "source");
+	if (v->module) {
+		jw_key(w, "module");
+		jw_string(w, v->module);
 	}
-	json_decref(seen);
-	json_object_set_new(root, "vulnerabilities", vulns);
-	json_object_set_new(root, "package_vulnerabilities", pv);
-	json_object_set_new(root, "enrichments", json_object());
-	return root;
+	jw_end_object(w);
+	jw_key(w, "distribution");
+	w_distribution(w, ns, v->ns);
+	jw_key(w, "repository");
+	jw_null(w);
+	jw_key(w, "fixed_in_version");
+	jw_string_or_empty(w, v->fixed_in);
+	jw_key(w, "arch_op");
+	jw_string(w, v->arch ? "pattern match" : "");
+	/* lucid's own */
+	jw_key(w, "state");
+	jw_string(w, state_name(v->state));
+	if (v->advisory) {
+		jw_key(w, "advisory");
+		jw_string(w, v->advisory);
+	}
+	if (v->arch) {
+		jw_key(w, "arch");
+		jw_string(w, v->arch);
+	}
+	jw_end_object(w);
+}
+
+/* Distinct vulnerability records: a chained hash set of their identities. */
+struct vuln_id {
+	struct vuln_id *next;
+	const char *key;
+	size_t id;
+};
+
+static size_t fnv(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (size_t)h;
+}
+
+char *clair_vulnerability_report(const struct index_report *r, const struct vuln_report *v,
+                                 size_t *len)
+{
+	struct arena a = {0};
+	size_t n = v ? v->n : 0, nb = n * 2 + 1, distinct = 0;
+	struct vuln_id **table = arena_alloc(&a, nb * sizeof *table);
+	size_t *ids = arena_alloc(&a, (n ? n : 1) * sizeof *ids); /* match -> vulnerability id */
+	const struct vuln_rec **first = arena_alloc(&a, (n ? n : 1) * sizeof *first);
+	for (size_t i = 0; i < n; i++) {
+		const struct vuln_rec *x = v->m[i].vuln;
+		char *key = arena_printf(&a, "%s|%s|%s|%s|%s|%d|%s", x->feed ? x->feed : "", x->id,
+		                         x->ns, x->package, x->fixed_in ? x->fixed_in : "",
+		                         x->state, x->module ? x->module : "");
+		size_t b = fnv(key) % nb;
+		struct vuln_id *e = table[b];
+		while (e && strcmp(e->key, key) != 0)
+			e = e->next;
+		if (!e) {
+			e = arena_alloc(&a, sizeof *e);
+			e->key = key;
+			e->id = ++distinct;
+			e->next = table[b];
+			table[b] = e;
+			first[distinct - 1] = x;
+		}
+		ids[i] = e->id;
+	}
+	struct jw w = {0};
+	jw_object(&w);
+	w_index_members(&w, r);
+	jw_key(&w, "vulnerabilities");
+	jw_object(&w);
+	for (size_t k = 0; k < distinct; k++) {
+		char id[32];
+		snprintf(id, sizeof id, "%zu", k + 1);
+		jw_key(&w, id);
+		w_vulnerability(&w, first[k], r->ns, id);
+	}
+	jw_end_object(&w);
+	/* per package, its distinct vulnerability ids in match order */
+	jw_key(&w, "package_vulnerabilities");
+	jw_object(&w);
+	bool *listed = arena_alloc(&a, (distinct ? distinct : 1) * sizeof *listed);
+	for (size_t p = 0; p < r->npkgs; p++) {
+		bool any = false;
+		for (size_t i = 0; i < n; i++) {
+			if (v->m[i].pkg != &r->pkgs[p] || listed[ids[i] - 1])
+				continue;
+			if (!any) {
+				char pid[32];
+				snprintf(pid, sizeof pid, "%zu", 2 * p + 1);
+				jw_key(&w, pid);
+				jw_array(&w);
+				any = true;
+			}
+			char id[32];
+			snprintf(id, sizeof id, "%zu", ids[i]);
+			jw_string(&w, id);
+			listed[ids[i] - 1] = true;
+		}
+		if (any) {
+			jw_end_array(&w);
+			for (size_t i = 0; i < n; i++)
+				if (v->m[i].pkg == &r->pkgs[p])
+					listed[ids[i] - 1] = false;
+		}
+	}
+	jw_end_object(&w);
+	jw_key(&w, "enrichments");
+	jw_object(&w);
+	jw_end_object(&w);
+	jw_end_object(&w);
+	arena_free(&a);
+	return jw_finish(&w, len);
 }
 
 json_t *clair_v1_layer(const char *name, const char *parent, const struct index_report *r,

@@ -39,10 +39,12 @@ int clair_parse_v1_layer(const char *body, size_t len, struct arena *a,
 int clair_parse_digest_list(const char *body, size_t len, struct arena *a, const char ***out,
                             size_t *n, char *err, size_t errlen);
 
-/* The v4 IndexReport of r (new reference). */
-json_t *clair_index_report(const struct index_report *r);
-/* The v4 VulnerabilityReport: the IndexReport plus vulnerabilities and package_vulnerabilities. */
-json_t *clair_vulnerability_report(const struct index_report *r, const struct vuln_report *v);
+/* The v4 IndexReport of r, as compact JSON (caller frees; *len its length). */
+char *clair_index_report(const struct index_report *r, size_t *len);
+/* The v4 VulnerabilityReport: the IndexReport plus vulnerabilities and
+ * package_vulnerabilities (caller frees). */
+char *clair_vulnerability_report(const struct index_report *r, const struct vuln_report *v,
+                                 size_t *len);
 /* A v1 {"Layer": {...}} answer for the layer named name whose chain coalesced into r. */
 json_t *clair_v1_layer(const char *name, const char *parent, const struct index_report *r,
                        const struct vuln_report *v, int features, int vulnerabilities);

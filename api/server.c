@@ -406,7 +406,8 @@ static void post_index_report(struct api_server *s, struct MHD_Connection *c, st
 		core_error(a, &e);
 	} else {
 		a->status = 201;
-		a->json = clair_index_report(&rep);
+		a->text = clair_index_report(&rep, NULL);
+		a->type = "application/json";
 		add_header(a, "Location", "%s/%s", INDEX_PREFIX, m.digest);
 		add_header(a, "ETag", "\"%s\"", state);
 		add_header(a, "Link",
@@ -432,7 +433,8 @@ static void get_index_report(struct api_server *s, struct MHD_Connection *c, con
 		add_header(a, "ETag", "\"%s\"", rep.state ? rep.state : "");
 	} else {
 		a->status = 200;
-		a->json = clair_index_report(&rep);
+		a->text = clair_index_report(&rep, NULL);
+		a->type = "application/json";
 		add_header(a, "ETag", "\"%s\"", rep.state ? rep.state : "");
 	}
 	arena_free(&ar);
@@ -568,11 +570,9 @@ static void get_vuln_report(struct api_server *s, const char *digest, struct ans
 	if (rc < 0) {
 		core_error(a, &e);
 	} else {
-		json_t *j = clair_vulnerability_report(&rep, &vr);
 		a->status = 200;
-		a->text = json_dumps(j, JSON_COMPACT);
+		a->text = clair_vulnerability_report(&rep, &vr, NULL);
 		a->type = "application/json";
-		json_decref(j);
 		if (!a->text)
 			error_answer(a, 500, "internal-error", "%s", "cannot encode the report");
 		else if (gens)

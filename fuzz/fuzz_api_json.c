@@ -5,9 +5,11 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clair_json.h"
+#include "json_writer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -47,5 +49,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!digest_valid(list[i]))
 				__builtin_trap();
 	arena_free(&a);
+	/* the writer turns any bytes into a valid JSON string; valid UTF-8 round-trips */
+	struct jw w = {0};
+	jw_array(&w);
+	jw_stringn(&w, (const char *)data, size);
+	jw_end_array(&w);
+	size_t len;
+	char *out = jw_finish(&w, &len);
+	json_t *back = json_loadb(out, len, JSON_ALLOW_NUL, NULL);
+	if (!back)
+		__builtin_trap();
+	json_t *str = json_array_get(back, 0);
+	json_t *orig = json_stringn((const char *)data, size); /* NULL unless valid UTF-8 */
+	if (orig &&
+	    (json_string_length(str) != size || memcmp(json_string_value(str), data, size) != 0))
+		__builtin_trap();
+	json_decref(orig);
+	json_decref(back);
+	free(out);
 	return 0;
 }
