@@ -22,7 +22,8 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, layers, manifests, reports, pkg_manifests, vulns, vuln_index, feed_vulns,
-	        doc_vulns, feeds, update_ops, v1_layers;
+	        doc_vulns, feeds, update_ops, op_diff, v1_layers;
+	unsigned op_retention;
 	char *path;
 };
 
@@ -74,7 +75,8 @@ static int migrate(struct store *s, MDB_txn *txn, int from)
 {
 	int rc = 0;
 	if (from < 2) {
-		MDB_dbi drop[] = {s->vulns, s->vuln_index, s->feed_vulns, s->feeds, s->update_ops};
+		MDB_dbi drop[] = {s->vulns,   s->vuln_index, s->feed_vulns,
+		                  s->feeds,   s->update_ops, s->op_diff};
 		for (size_t i = 0; !rc && i < sizeof drop / sizeof drop[0]; i++)
 			rc = mdb_drop(txn, drop[i], 0);
 		if (!rc)
@@ -97,6 +99,7 @@ int store_open(const char *path, struct store **out, struct err *e)
 		return err_set(e, -ENOTDIR, "database %s: not a directory", path);
 	struct store *s = xcalloc(1, sizeof *s);
 	s->path = xstrdup(path);
+	s->op_retention = 10;
 	if ((rc = mdb_env_create(&s->env)) != 0)
 		goto fail;
 	mdb_env_set_maxdbs(s->env, 16);
@@ -123,6 +126,7 @@ int store_open(const char *path, struct store **out, struct err *e)
 	        {"feeds", &s->feeds, 0},
 	        {"update_ops", &s->update_ops, 0},
 	        {"v1_layers", &s->v1_layers, 0},
+	        {"op_diff", &s->op_diff, 0},
 	};
 	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
 		if ((rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE | dbs[i].flags, dbs[i].dbi)) !=
@@ -528,11 +532,14 @@ int store_get_feed(struct store *s, const char *feed_id, struct arena *a, struct
 	return rc;
 }
 
+static struct vuln_rec *decode_vuln(const MDB_val *v, struct arena *a);
+
 struct feed_txn {
 	struct store *s;
 	MDB_txn *txn;
 	char *feed;
-	uint64_t base, added, removed; /* count = base + added - removed */
+	bool delta;     /* changes documents in place; else replaces the whole feed */
+	uint64_t base;  /* delta: the feed's record count before */
 };
 
 static void vuln_key(const char *ns, const char *pkg, struct buf *key)
@@ -573,33 +580,27 @@ static void doc_key(const char *feed, const char *doc, struct buf *key)
 		buf_adds(key, doc);
 }
 
-/* Delete every record of feed in txn. */
-static int feed_clear(struct store *s, MDB_txn *txn, const char *feed)
+/* Staging keys in feed_vulns for one transaction: "\1+" feed (records added), "\1-" feed
+ * (records of dropped documents). Feed ids never start with \1. */
+static void stage_key(const char *feed, char sign, struct buf *key)
+{
+	buf_addc(key, 1);
+	buf_addc(key, sign);
+	buf_adds(key, feed);
+}
+
+/* Delete the per-document index of feed: every key "feed \0 ...". */
+static int doc_index_clear(struct store *s, MDB_txn *txn, const char *feed)
 {
 	MDB_cursor *c;
-	int rc = mdb_cursor_open(txn, s->feed_vulns, &c);
+	int rc = mdb_cursor_open(txn, s->doc_vulns, &c);
 	if (rc)
-		return rc;
-	MDB_val k = {strlen(feed), (void *)feed}, h;
-	rc = mdb_cursor_get(c, &k, &h, MDB_SET_KEY);
-	while (rc == 0) {
-		drop_vuln(s, txn, &h);
-		rc = mdb_cursor_get(c, &k, &h, MDB_NEXT_DUP);
-	}
-	mdb_cursor_close(c);
-	if (rc != MDB_NOTFOUND)
-		return rc;
-	rc = mdb_del(txn, s->feed_vulns, &k, NULL);
-	if (rc && rc != MDB_NOTFOUND)
-		return rc;
-	/* and the per-document index: every key "feed \0 ..." */
-	if ((rc = mdb_cursor_open(txn, s->doc_vulns, &c)) != 0)
 		return rc;
 	struct buf prefix = {0};
 	doc_key(feed, NULL, &prefix);
 	MDB_val dk = {prefix.len, prefix.data}, dv;
-	while ((rc = mdb_cursor_get(c, &dk, &dv, MDB_SET_RANGE)) == 0 && dk.mv_size >= prefix.len &&
-	       memcmp(dk.mv_data, prefix.data, prefix.len) == 0) {
+	while ((rc = mdb_cursor_get(c, &dk, &dv, MDB_SET_RANGE)) == 0 &&
+	       dk.mv_size >= prefix.len && memcmp(dk.mv_data, prefix.data, prefix.len) == 0) {
 		if ((rc = mdb_cursor_del(c, MDB_NODUPDATA)) != 0)
 			break;
 		dk = (MDB_val){prefix.len, prefix.data};
@@ -609,14 +610,18 @@ static int feed_clear(struct store *s, MDB_txn *txn, const char *feed)
 	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
 }
 
-int store_feed_begin(struct store *s, const char *feed_id, struct feed_txn **out, struct err *e)
+static int feed_txn_begin(struct store *s, const char *feed_id, bool delta, uint64_t count,
+                          struct feed_txn **out, struct err *e)
 {
 	struct feed_txn *t = xcalloc(1, sizeof *t);
 	t->s = s;
 	t->feed = xstrdup(feed_id);
+	t->delta = delta;
+	t->base = count;
 	int rc = mdb_txn_begin(s->env, NULL, 0, &t->txn);
-	if (!rc)
-		rc = feed_clear(s, t->txn, feed_id);
+	/* a whole replacement re-adds every document's index entries */
+	if (!rc && !delta)
+		rc = doc_index_clear(s, t->txn, feed_id);
 	if (rc) {
 		if (t->txn)
 			mdb_txn_abort(t->txn);
@@ -628,43 +633,38 @@ int store_feed_begin(struct store *s, const char *feed_id, struct feed_txn **out
 	return 0;
 }
 
+int store_feed_begin(struct store *s, const char *feed_id, struct feed_txn **out, struct err *e)
+{
+	return feed_txn_begin(s, feed_id, false, 0, out, e);
+}
+
 int store_feed_delta_begin(struct store *s, const char *feed_id, uint64_t count,
                            struct feed_txn **out, struct err *e)
 {
-	struct feed_txn *t = xcalloc(1, sizeof *t);
-	t->s = s;
-	t->feed = xstrdup(feed_id);
-	t->base = count;
-	int rc = mdb_txn_begin(s->env, NULL, 0, &t->txn);
-	if (rc) {
-		free(t->feed);
-		free(t);
-		return lmdb_err(e, rc, "starting an incremental feed update");
-	}
-	*out = t;
-	return 0;
+	return feed_txn_begin(s, feed_id, true, count, out, e);
 }
 
 int store_feed_drop_document(struct feed_txn *t, const char *document, struct err *e)
 {
-	struct buf key = {0};
+	struct buf key = {0}, minus = {0};
 	doc_key(t->feed, document, &key);
+	stage_key(t->feed, '-', &minus);
 	MDB_cursor *c;
 	int rc = mdb_cursor_open(t->txn, t->s->doc_vulns, &c);
-	if (rc) {
-		buf_free(&key);
-		return lmdb_err(e, rc, "removing a document's records");
+	MDB_val k = {key.len, key.data}, h, mk = {minus.len, minus.data};
+	if (!rc) {
+		rc = mdb_cursor_get(c, &k, &h, MDB_SET_KEY);
+		while (rc == 0) {
+			/* kept until commit: a record the new version has again is no change */
+			int r = mdb_put(t->txn, t->s->feed_vulns, &mk, &h, MDB_NODUPDATA);
+			if (r && r != MDB_KEYEXIST) {
+				rc = r;
+				break;
+			}
+			rc = mdb_cursor_get(c, &k, &h, MDB_NEXT_DUP);
+		}
+		mdb_cursor_close(c);
 	}
-	MDB_val k = {key.len, key.data}, h;
-	MDB_val fk = {strlen(t->feed), t->feed};
-	rc = mdb_cursor_get(c, &k, &h, MDB_SET_KEY);
-	while (rc == 0) {
-		drop_vuln(t->s, t->txn, &h);
-		if (mdb_del(t->txn, t->s->feed_vulns, &fk, &h) == 0)
-			t->removed++;
-		rc = mdb_cursor_get(c, &k, &h, MDB_NEXT_DUP);
-	}
-	mdb_cursor_close(c);
 	if (rc == MDB_NOTFOUND) {
 		MDB_val k2 = {key.len, key.data};
 		rc = mdb_del(t->txn, t->s->doc_vulns, &k2, NULL);
@@ -672,6 +672,7 @@ int store_feed_drop_document(struct feed_txn *t, const char *document, struct er
 			rc = 0;
 	}
 	buf_free(&key);
+	buf_free(&minus);
 	return rc ? lmdb_err(e, rc, "removing a document's records") : 0;
 }
 
@@ -710,12 +711,13 @@ int store_feed_add(struct feed_txn *t, const struct lucid_vuln *v, struct err *e
 			rc = 0;
 	}
 	if (!rc) {
-		MDB_val fk = {strlen(t->feed), t->feed};
-		rc = mdb_put(t->txn, t->s->feed_vulns, &fk, &h, MDB_NODUPDATA);
+		struct buf plus = {0};
+		stage_key(t->feed, '+', &plus);
+		MDB_val pk = {plus.len, plus.data};
+		rc = mdb_put(t->txn, t->s->feed_vulns, &pk, &h, MDB_NODUPDATA);
 		if (rc == MDB_KEYEXIST)
 			rc = 0;
-		else if (!rc)
-			t->added++;
+		buf_free(&plus);
 	}
 	if (!rc && v->document && *v->document) {
 		struct buf dk = {0};
@@ -741,26 +743,248 @@ static int put_feed_state(struct store *s, MDB_txn *txn, const char *feed,
 	return rc;
 }
 
+/* ---- update operations: what each committed feed change added and removed ---- */
+
+#define OP_REC_V 1
+
+static void op_key(uint64_t seq, unsigned char out[8])
+{
+	for (int i = 7; i >= 0; i--, seq >>= 8)
+		out[i] = (unsigned char)(seq & 0xff);
+}
+
+static uint64_t op_seq(const void *k)
+{
+	const unsigned char *p = k;
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* op_diff key: seq (8) + 'a'|'r' + hash (64) */
+static int diff_put(MDB_txn *txn, MDB_dbi dbi, uint64_t seq, char kind, const MDB_val *h,
+                    const MDB_val *rec)
+{
+	unsigned char k[8 + 1 + 64];
+	op_key(seq, k);
+	k[8] = (unsigned char)kind;
+	memcpy(k + 9, h->mv_data, h->mv_size < 64 ? h->mv_size : 64);
+	MDB_val key = {sizeof k, k}, val = rec ? *rec : (MDB_val){0, ""};
+	return mdb_put(txn, dbi, &key, &val, 0);
+}
+
+struct diff_count {
+	uint64_t added, removed, kept;
+};
+
+/* The next hash of dup list (cursor c at key k), or false at its end. */
+static bool dup_next(MDB_cursor *c, MDB_val *k, MDB_val *h, bool first)
+{
+	if (!c)
+		return false;
+	return mdb_cursor_get(c, k, h, first ? MDB_SET_KEY : MDB_NEXT_DUP) == 0;
+}
+
+/*
+ * Merge the sorted hash lists old and new: hashes only in old are removed (their records
+ * copied into the operation's diff, then dropped), hashes only in new are added. feed_vulns
+ * [feed] ends up holding exactly new (full) or old-list-adjusted (delta) hashes.
+ */
+static int apply_diff(struct feed_txn *t, uint64_t seq, struct diff_count *dc)
+{
+	struct store *s = t->s;
+	struct buf plus = {0}, minus = {0};
+	stage_key(t->feed, '+', &plus);
+	stage_key(t->feed, '-', &minus);
+	MDB_val fk = {strlen(t->feed), t->feed};
+	MDB_val ok = t->delta ? (MDB_val){minus.len, minus.data} : fk;
+	MDB_val nk = {plus.len, plus.data};
+	MDB_cursor *oc = NULL, *nc = NULL;
+	int rc = mdb_cursor_open(t->txn, s->feed_vulns, &oc);
+	if (!rc)
+		rc = mdb_cursor_open(t->txn, s->feed_vulns, &nc);
+	/* collect the decisions first: the cursors walk lists this function then changes */
+	struct buf gone = {0}, fresh = {0};
+	MDB_val oh, nh;
+	bool ho = !rc && dup_next(oc, &ok, &oh, true), hn = !rc && dup_next(nc, &nk, &nh, true);
+	while (!rc && (ho || hn)) {
+		int cmp = !ho ? 1 : !hn ? -1 : memcmp(oh.mv_data, nh.mv_data, 64);
+		if (cmp < 0) {
+			buf_add(&gone, oh.mv_data, 64);
+			ho = dup_next(oc, &ok, &oh, false);
+		} else if (cmp > 0) {
+			buf_add(&fresh, nh.mv_data, 64);
+			hn = dup_next(nc, &nk, &nh, false);
+		} else {
+			dc->kept++;
+			ho = dup_next(oc, &ok, &oh, false);
+			hn = dup_next(nc, &nk, &nh, false);
+		}
+	}
+	if (oc)
+		mdb_cursor_close(oc);
+	if (nc)
+		mdb_cursor_close(nc);
+	for (size_t i = 0; !rc && i < gone.len; i += 64) {
+		MDB_val h = {64, gone.data + i}, rec;
+		if (mdb_get(t->txn, s->vulns, &h, &rec) == 0)
+			rc = diff_put(t->txn, s->op_diff, seq, 'r', &h, &rec);
+		if (!rc) {
+			drop_vuln(s, t->txn, &h);
+			if (t->delta)
+				mdb_del(t->txn, s->feed_vulns, &fk, &h);
+			dc->removed++;
+		}
+	}
+	for (size_t i = 0; !rc && i < fresh.len; i += 64) {
+		MDB_val h = {64, fresh.data + i};
+		rc = diff_put(t->txn, s->op_diff, seq, 'a', &h, NULL);
+		if (!rc && t->delta) {
+			rc = mdb_put(t->txn, s->feed_vulns, &fk, &h, MDB_NODUPDATA);
+			if (rc == MDB_KEYEXIST)
+				rc = 0;
+		}
+		dc->added++;
+	}
+	buf_free(&gone);
+	buf_free(&fresh);
+	if (!rc && !t->delta) {
+		/* the feed's list becomes the new one */
+		rc = mdb_del(t->txn, s->feed_vulns, &fk, NULL);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+		MDB_cursor *c;
+		if (!rc && (rc = mdb_cursor_open(t->txn, s->feed_vulns, &c)) == 0) {
+			struct buf all = {0};
+			MDB_val k2 = nk, h;
+			for (bool more = dup_next(c, &k2, &h, true); more;
+			     more = dup_next(c, &k2, &h, false))
+				buf_add(&all, h.mv_data, 64);
+			mdb_cursor_close(c);
+			for (size_t i = 0; !rc && i < all.len; i += 64) {
+				MDB_val hv = {64, all.data + i};
+				rc = mdb_put(t->txn, s->feed_vulns, &fk, &hv, MDB_APPENDDUP);
+			}
+			buf_free(&all);
+		}
+	}
+	/* the staging lists go */
+	MDB_val k1 = {plus.len, plus.data}, k2 = {minus.len, minus.data};
+	if (!rc && (rc = mdb_del(t->txn, s->feed_vulns, &k1, NULL)) == MDB_NOTFOUND)
+		rc = 0;
+	if (!rc && (rc = mdb_del(t->txn, s->feed_vulns, &k2, NULL)) == MDB_NOTFOUND)
+		rc = 0;
+	buf_free(&plus);
+	buf_free(&minus);
+	return rc;
+}
+
+static void enc_op(struct buf *b, const struct update_op *op)
+{
+	enc_u64(b, OP_REC_V);
+	enc_str(b, op->feed);
+	enc_str(b, op->validator);
+	enc_u64(b, (uint64_t)op->time);
+	enc_u64(b, op->count);
+	enc_u64(b, op->added);
+	enc_u64(b, op->removed);
+}
+
+static bool dec_op(const MDB_val *k, const MDB_val *v, struct arena *a, struct update_op *op)
+{
+	struct dec d = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
+	if (k->mv_size != 8 || dec_u64(&d) != OP_REC_V)
+		return false;
+	op->seq = op_seq(k->mv_data);
+	op->feed = dec_str(&d, a);
+	op->validator = dec_str(&d, a);
+	op->time = (int64_t)dec_u64(&d);
+	op->count = dec_u64(&d);
+	op->added = dec_u64(&d);
+	op->removed = dec_u64(&d);
+	return !d.failed && op->feed;
+}
+
+/* Delete the operations of feed beyond the newest keep ones, with their diffs. */
+static int retain_ops(struct store *s, MDB_txn *txn, const char *feed, unsigned keep)
+{
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(txn, s->update_ops, &c);
+	if (rc)
+		return rc;
+	unsigned seen = 0;
+	struct buf old = {0}; /* 8-byte keys to delete */
+	MDB_val k, v;
+	for (int r = mdb_cursor_get(c, &k, &v, MDB_LAST); r == 0;
+	     r = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
+		struct arena a = {0};
+		struct update_op op;
+		if (dec_op(&k, &v, &a, &op) && strcmp(op.feed, feed) == 0 && ++seen > keep)
+			buf_add(&old, k.mv_data, 8);
+		arena_free(&a);
+	}
+	mdb_cursor_close(c);
+	for (size_t i = 0; !rc && i < old.len; i += 8) {
+		MDB_val ok = {8, old.data + i};
+		rc = mdb_del(txn, s->update_ops, &ok, NULL);
+		if (rc)
+			break;
+		MDB_cursor *dc;
+		if ((rc = mdb_cursor_open(txn, s->op_diff, &dc)) != 0)
+			break;
+		MDB_val dk = {8, old.data + i}, dv;
+		while ((rc = mdb_cursor_get(dc, &dk, &dv, MDB_SET_RANGE)) == 0 && dk.mv_size > 8 &&
+		       memcmp(dk.mv_data, old.data + i, 8) == 0) {
+			if ((rc = mdb_cursor_del(dc, 0)) != 0)
+				break;
+			dk = (MDB_val){8, old.data + i};
+		}
+		mdb_cursor_close(dc);
+		if (rc == MDB_NOTFOUND || rc == 0)
+			rc = 0;
+	}
+	buf_free(&old);
+	return rc;
+}
+
+void store_set_op_retention(struct store *s, unsigned keep)
+{
+	s->op_retention = keep ? keep : 1;
+}
+
 int store_feed_commit(struct feed_txn *t, struct feed_state *st, struct err *e)
 {
-	st->count = t->base + t->added >= t->removed ? t->base + t->added - t->removed : 0;
-	int rc = put_feed_state(t->s, t->txn, t->feed, st);
-	if (!rc)
-		rc = bump_gen(t->s, t->txn, GEN_VULNS);
-	if (!rc) {
-		/* update_ops: feed \0 time -> count (the history the notifier diffs against) */
-		struct buf k = {0}, v = {0};
-		buf_adds(&k, t->feed);
-		buf_addc(&k, 0);
-		buf_addf(&k, "%020lld", (long long)st->updated);
-		enc_u64(&v, 1);
-		enc_str(&v, st->validator);
-		enc_u64(&v, st->count);
-		MDB_val mk = {k.len, k.data}, mv = {v.len, v.data};
-		rc = mdb_put(t->txn, t->s->update_ops, &mk, &mv, 0);
-		buf_free(&k);
+	struct store *s = t->s;
+	uint64_t seq = get_gen(s, t->txn, "op_seq") + 1;
+	struct diff_count dc = {0};
+	int rc = apply_diff(t, seq, &dc);
+	if (!t->delta)
+		st->count = dc.added + dc.kept;
+	else
+		st->count = t->base + dc.added >= dc.removed ? t->base + dc.added - dc.removed : 0;
+	st->last_op = 0;
+	if (!rc && (dc.added || dc.removed)) {
+		/* an operation only when something changed: it is what the notifier reads */
+		struct update_op op = {seq, t->feed, st->validator, st->updated, st->count, dc.added,
+		                       dc.removed};
+		struct buf v = {0};
+		enc_op(&v, &op);
+		unsigned char k[8];
+		op_key(seq, k);
+		MDB_val mk = {8, k}, mv = {v.len, v.data};
+		rc = mdb_put(t->txn, s->update_ops, &mk, &mv, 0);
 		buf_free(&v);
+		if (!rc)
+			rc = bump_gen(s, t->txn, "op_seq");
+		if (!rc)
+			rc = bump_gen(s, t->txn, GEN_VULNS);
+		if (!rc)
+			rc = retain_ops(s, t->txn, t->feed, s->op_retention);
+		st->last_op = seq;
 	}
+	if (!rc)
+		rc = put_feed_state(s, t->txn, t->feed, st);
 	rc = rc ? (mdb_txn_abort(t->txn), rc) : mdb_txn_commit(t->txn);
 	free(t->feed);
 	free(t);
@@ -774,6 +998,80 @@ void store_feed_abort(struct feed_txn *t)
 	mdb_txn_abort(t->txn);
 	free(t->feed);
 	free(t);
+}
+
+int store_list_ops(struct store *s, const char *feed, struct arena *a,
+                   int (*cb)(void *user, const struct update_op *op), void *user)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -EIO;
+	if (mdb_cursor_open(txn, s->update_ops, &c) != 0) {
+		mdb_txn_abort(txn);
+		return -EIO;
+	}
+	MDB_val k, v;
+	int rc = 0;
+	for (int r = mdb_cursor_get(c, &k, &v, MDB_LAST); r == 0 && rc == 0;
+	     r = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
+		struct update_op op;
+		if (dec_op(&k, &v, a, &op) && (!feed || strcmp(op.feed, feed) == 0))
+			rc = cb(user, &op);
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int store_get_op(struct store *s, uint64_t seq, struct arena *a, struct update_op *out)
+{
+	MDB_txn *txn;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -EIO;
+	unsigned char kb[8];
+	op_key(seq, kb);
+	MDB_val k = {8, kb}, v;
+	int rc = mdb_get(txn, s->update_ops, &k, &v) == 0 && dec_op(&k, &v, a, out)
+	                 ? 0
+	                 : LUCID_NOT_FOUND;
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int store_op_diff(struct store *s, uint64_t seq, struct arena *a,
+                  int (*cb)(void *user, bool added, struct vuln_rec *v), void *user)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -EIO;
+	if (mdb_cursor_open(txn, s->op_diff, &c) != 0) {
+		mdb_txn_abort(txn);
+		return -EIO;
+	}
+	unsigned char kb[8];
+	op_key(seq, kb);
+	MDB_val k = {8, kb}, v;
+	int rc = 0;
+	for (int r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	     r == 0 && rc == 0 && k.mv_size == 73 && memcmp(k.mv_data, kb, 8) == 0;
+	     r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		bool added = ((const char *)k.mv_data)[8] == 'a';
+		MDB_val rec = v;
+		if (added) {
+			/* added records are live: read them where they are */
+			MDB_val h = {64, (char *)k.mv_data + 9};
+			if (mdb_get(txn, s->vulns, &h, &rec) != 0)
+				continue; /* removed again by a later operation */
+		}
+		struct vuln_rec *vr = decode_vuln(&rec, a);
+		if (vr)
+			rc = cb(user, added, vr);
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return rc;
 }
 
 int store_feed_touch(struct store *s, const char *feed_id, const struct feed_state *st,
@@ -823,8 +1121,6 @@ int store_list_feeds(struct store *s,
 	mdb_txn_abort(txn);
 	return rc;
 }
-
-static struct vuln_rec *decode_vuln(const MDB_val *v, struct arena *a);
 
 /* ---- the Clair v1 layer API's named layers ---- */
 

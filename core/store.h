@@ -40,6 +40,7 @@ struct feed_state {
 	uint64_t count;
 	const char *cursor; /* the fetcher's incremental-update cursor, or NULL */
 	const char *url;    /* where the feed was last fetched from (validators belong to it) */
+	uint64_t last_op;   /* set by store_feed_commit: the operation it recorded, or 0 */
 };
 int store_get_feed(struct store *s, const char *feed_id, struct arena *a, struct feed_state *out);
 
@@ -56,12 +57,34 @@ int store_feed_delta_begin(struct store *s, const char *feed_id, uint64_t count,
                            struct feed_txn **out, struct err *e);
 /* Remove every record of the feed that came from document. */
 int store_feed_drop_document(struct feed_txn *t, const char *document, struct err *e);
-/* Commit: the feed's old records are replaced by those added. st->count is filled in. */
+/*
+ * Commit: the feed's old records are replaced by those added (or, for a delta, the dropped
+ * documents' by theirs). When that changed anything, an update operation records what was
+ * added and removed (st->last_op its number); operations beyond the retention per feed are
+ * deleted. st->count is filled in.
+ */
 int store_feed_commit(struct feed_txn *t, struct feed_state *st, struct err *e);
 /* Only record that the feed was checked and unchanged (validators, time). */
 int store_feed_touch(struct store *s, const char *feed_id, const struct feed_state *st,
                      struct err *e);
 void store_feed_abort(struct feed_txn *t);
+
+/* Update operations: one per committed feed change, numbered in commit order. */
+struct update_op {
+	uint64_t seq;
+	const char *feed, *validator;
+	int64_t time;
+	uint64_t count, added, removed;
+};
+/* How many operations to keep per feed (default 10, at least 1). */
+void store_set_op_retention(struct store *s, unsigned keep);
+/* Newest first; feed NULL lists every feed's. */
+int store_list_ops(struct store *s, const char *feed, struct arena *a,
+                   int (*cb)(void *user, const struct update_op *op), void *user);
+int store_get_op(struct store *s, uint64_t seq, struct arena *a, struct update_op *out);
+/* Every record operation seq added (still stored) or removed (as it was). */
+int store_op_diff(struct store *s, uint64_t seq, struct arena *a,
+                  int (*cb)(void *user, bool added, struct vuln_rec *v), void *user);
 
 /* Reading vulnerabilities: a read snapshot. */
 struct store_reader;
