@@ -243,6 +243,73 @@ static int parse_serve(yaml_document_t *doc, yaml_node_t *n, const char *name,
 	return 0;
 }
 
+static int parse_notifier(yaml_document_t *doc, yaml_node_t *n, const char *name,
+                          struct notify_config *nc, struct err *e)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(e, name, n, "%s must be a mapping", "notifier");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+		const char *key = scalar(k), *val = scalar(v);
+		int rc = 0;
+		unsigned *num = !key                         ? NULL
+		                : !strcmp(key, "retry_base") ? &nc->retry_base_s
+		                : !strcmp(key, "retry_max")  ? &nc->retry_max_s
+		                : !strcmp(key, "max_age")    ? &nc->max_age_s
+		                : !strcmp(key, "retention")  ? &nc->retention
+		                : !strcmp(key, "interval")   ? &nc->interval_s
+		                                             : NULL;
+		if (!key) {
+			rc = fail(e, name, k, "%s", "keys must be strings");
+		} else if (duplicate_key(doc, n, p)) {
+			rc = fail(e, name, k, "duplicate key 'notifier.%s'", key);
+		} else if (num) {
+			if (parse_uint(v, 10u * 365 * 86400, num) < 0)
+				rc = fail(e, name, v, "notifier.%s must be a positive number", key);
+		} else if (!strcmp(key, "mode")) {
+			if (val && !strcmp(val, "per-manifest"))
+				nc->per_vulnerability = false;
+			else if (val && !strcmp(val, "per-vulnerability"))
+				nc->per_vulnerability = true;
+			else
+				rc = fail(e, name, v,
+				          "%s must be per-manifest or per-vulnerability",
+				          "notifier.mode");
+		} else if (!strcmp(key, "callback")) {
+			if (!val || !*val)
+				rc = fail(e, name, v, "%s must be a URL", "notifier.callback");
+			else
+				free(nc->callback), nc->callback = xstrdup(val);
+		} else if (!strcmp(key, "sinks")) {
+			if (v->type != YAML_SEQUENCE_NODE) {
+				rc = fail(e, name, v, "%s must be a list of notifier names",
+				          "notifier.sinks");
+			} else {
+				for (yaml_node_item_t *it = v->data.sequence.items.start;
+				     rc == 0 && it < v->data.sequence.items.top; it++) {
+					const char *sname =
+					        scalar(yaml_document_get_node(doc, *it));
+					if (!sname || !*sname) {
+						rc = fail(e, name, v, "%s entries must be names",
+						          "notifier.sinks");
+						break;
+					}
+					nc->sinks = xrealloc(nc->sinks,
+					                     (nc->nsinks + 1) * sizeof(char *));
+					nc->sinks[nc->nsinks++] = xstrdup(sname);
+				}
+			}
+		} else {
+			rc = fail(e, name, k, "unknown key 'notifier.%s'", key);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int config_parse(const char *name, const char *text, size_t len, struct config *c, struct err *e)
 {
 	memset(c, 0, sizeof *c);
@@ -289,6 +356,8 @@ int config_parse(const char *name, const char *text, size_t len, struct config *
 			rc = parse_plugins(&doc, v, name, c, e);
 		} else if (strcmp(key, "serve") == 0) {
 			rc = parse_serve(&doc, v, name, &c->serve, e);
+		} else if (strcmp(key, "notifier") == 0) {
+			rc = parse_notifier(&doc, v, name, &c->notifier, e);
 		} else if (strcmp(key, "plugin_path") == 0) {
 			if (v->type != YAML_SEQUENCE_NODE) {
 				rc = fail(e, name, v, "%s must be a list of directories",
@@ -342,6 +411,10 @@ void config_apply(const struct config *c, struct registry *r)
 
 void config_free(struct config *c)
 {
+	for (size_t i = 0; i < c->notifier.nsinks; i++)
+		free(c->notifier.sinks[i]);
+	free(c->notifier.sinks);
+	free(c->notifier.callback);
 	free(c->serve.listen);
 	for (size_t i = 0; i < c->serve.nlayer_roots; i++)
 		free(c->serve.layer_roots[i]);

@@ -20,7 +20,18 @@ struct serve_config {
 	char *auth_token, *auth_psk, *auth_issuer;
 };
 
+/* The notifier: section. */
+struct notify_config {
+	bool per_vulnerability;
+	char **sinks;
+	size_t nsinks;
+	unsigned retry_base_s, retry_max_s, max_age_s, retention;
+	char *callback;
+	unsigned interval_s; /* lucid serve: how often to run the fetchers; 0 = 6 h */
+};
+
 struct config {
+	struct notify_config notifier;
 	struct serve_config serve;
 	char *db;
 	size_t max_file_size;

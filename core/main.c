@@ -16,6 +16,7 @@
 #include "distribution.h"
 #include "indexer.h"
 #include "matcher.h"
+#include "notifier.h"
 #include "registry.h"
 #include "report.h"
 #include "store.h"
@@ -193,6 +194,18 @@ out:
 	return status;
 }
 
+static struct notifier_config notifier_config_of(const struct config *c)
+{
+	const struct notify_config *n = &c->notifier;
+	return (struct notifier_config){.per_vulnerability = n->per_vulnerability,
+	                                .sinks = (const char *const *)n->sinks,
+	                                .nsinks = n->nsinks,
+	                                .retry_base_s = n->retry_base_s,
+	                                .retry_max_s = n->retry_max_s,
+	                                .max_age_s = n->max_age_s,
+	                                .callback = n->callback};
+}
+
 static int cmd_update(struct globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {{"feed", required_argument, 0, 'F'},
@@ -254,7 +267,8 @@ static int cmd_update(struct globals *g, int argc, char **argv)
 		free(src);
 		return die(&e);
 	}
-	struct update_result res;
+	store_set_op_retention(st, g->cfg.notifier.retention);
+	struct update_result res = {0};
 	/* each failed feed has printed its own line */
 	rc = update_feeds(&g->reg, st, src, n, force, &res, &e);
 	if (rc < 0)
@@ -262,6 +276,22 @@ static int cmd_update(struct globals *g, int argc, char **argv)
 	if (rc == 0 || host_log_level >= LUCID_LOG_INFO)
 		fprintf(stderr, "lucid: feeds: %zu updated, %zu unchanged, %zu failed\n",
 		        res.updated, res.unchanged, res.failed);
+	/* what the committed changes newly affect among the indexed images */
+	struct notifier_config nc = notifier_config_of(&g->cfg);
+	for (size_t i = 0; i < res.nops; i++) {
+		struct notify_result nr;
+		struct err ne = {0};
+		if (notify_operation(&g->reg, st, res.ops[i], &nc, &nr, &ne) < 0) {
+			fprintf(stderr, "lucid: notifications: %s\n", ne.msg);
+			status = EXIT_INPUT;
+		} else if (nr.id[0]) {
+			fprintf(stderr, "lucid: notification %s: %zu manifests newly affected\n",
+			        nr.id, nr.manifests);
+		}
+	}
+	if (nc.nsinks)
+		notify_deliver_due(&g->reg, st, &nc, (int64_t)time(NULL), &e);
+	free(res.ops);
 	store_close(st);
 	free(src);
 	return status;

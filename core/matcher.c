@@ -64,35 +64,61 @@ static bool module_matches(const char *want, const char *have)
 	return have && !strncmp(have, want, n) && (have[n] == 0 || have[n] == ':');
 }
 
-static int on_vuln(void *user, struct vuln_rec *v)
+int match_applies(const struct registry *reg, const struct pkg_rec *pkg, const struct vuln_rec *v,
+                  bool by_source, const char *installed)
 {
-	struct match_ctx *m = user;
-	if (!v->version_format || !m->pkg->version_format ||
-	    strcmp(v->version_format, m->pkg->version_format) != 0)
+	if (!v->version_format || !pkg->version_format ||
+	    strcmp(v->version_format, pkg->version_format) != 0)
 		return 0;
 	if (v->state == LUCID_STATE_NOT_AFFECTED)
 		return 0;
 	/* records naming binary packages (rpm advisories) match by the binary name only */
-	if (v->package_kind == LUCID_PACKAGE_BINARY && m->by_source)
+	if (v->package_kind == LUCID_PACKAGE_BINARY && by_source)
 		return 0;
-	if (v->arch && !arch_matches(v->arch, m->pkg->arch))
+	if (v->arch && !arch_matches(v->arch, pkg->arch))
 		return 0;
-	if (v->module ? !module_matches(v->module, m->pkg->module)
-	              : (m->pkg->module && v->package_kind == LUCID_PACKAGE_BINARY))
+	if (v->module ? !module_matches(v->module, pkg->module)
+	              : (pkg->module && v->package_kind == LUCID_PACKAGE_BINARY))
 		return 0; /* modular packages are covered by their stream's records only */
 	if (v->state == LUCID_STATE_FIXED) {
-		const struct component *c = registry_comparator(m->reg, v->version_format);
+		const struct component *c = registry_comparator(reg, v->version_format);
 		if (!c || !v->fixed_in)
 			return 0;
 		int cmp;
-		if (c->ops.comparator.compare(c->plugin->self, m->installed, v->fixed_in, &cmp) <
-		    0) {
-			m->bad_versions++;
-			return 0;
-		}
+		if (c->ops.comparator.compare(c->plugin->self, installed, v->fixed_in, &cmp) < 0)
+			return LUCID_EVERSION;
 		if (cmp >= 0)
 			return 0;
 	}
+	return 1;
+}
+
+int match_package(const struct registry *reg, const struct pkg_rec *p, const struct vuln_rec *v,
+                  const char **installed)
+{
+	/* as the matcher looks records up: by source name with the source version, and by
+	 * binary name with the binary version */
+	if (p->source_name && strcmp(v->package, p->source_name) == 0) {
+		*installed = p->source_version ? p->source_version : p->version;
+		int r = match_applies(reg, p, v, true, *installed);
+		if (r != 0)
+			return r;
+	}
+	if (strcmp(v->package, p->name) == 0) {
+		*installed = p->version;
+		return match_applies(reg, p, v, false, *installed);
+	}
+	return 0;
+}
+
+static int on_vuln(void *user, struct vuln_rec *v)
+{
+	struct match_ctx *m = user;
+	int applies = match_applies(m->reg, m->pkg, v, m->by_source, m->installed);
+	if (applies == LUCID_EVERSION)
+		m->bad_versions++;
+	if (applies <= 0)
+		return 0;
 	struct match *prev = already(m->out, m->pkg, v->id);
 	if (prev) {
 		/* several records apply (release streams, feeds): report the nearest fix */

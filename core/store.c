@@ -22,7 +22,8 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, layers, manifests, reports, pkg_manifests, vulns, vuln_index, feed_vulns,
-	        doc_vulns, feeds, update_ops, op_diff, v1_layers;
+	        doc_vulns, feeds, update_ops, op_diff, v1_layers, notifications,
+	        notification_entries, deliveries;
 	unsigned op_retention;
 	char *path;
 };
@@ -75,8 +76,8 @@ static int migrate(struct store *s, MDB_txn *txn, int from)
 {
 	int rc = 0;
 	if (from < 2) {
-		MDB_dbi drop[] = {s->vulns,   s->vuln_index, s->feed_vulns,
-		                  s->feeds,   s->update_ops, s->op_diff};
+		MDB_dbi drop[] = {s->vulns, s->vuln_index, s->feed_vulns,
+		                  s->feeds, s->update_ops, s->op_diff};
 		for (size_t i = 0; !rc && i < sizeof drop / sizeof drop[0]; i++)
 			rc = mdb_drop(txn, drop[i], 0);
 		if (!rc)
@@ -102,7 +103,7 @@ int store_open(const char *path, struct store **out, struct err *e)
 	s->op_retention = 10;
 	if ((rc = mdb_env_create(&s->env)) != 0)
 		goto fail;
-	mdb_env_set_maxdbs(s->env, 16);
+	mdb_env_set_maxdbs(s->env, 32);
 	mdb_env_set_mapsize(s->env, (size_t)64 << 30);
 	if ((rc = mdb_env_open(s->env, path, MDB_NOTLS, 0644)) != 0)
 		goto fail;
@@ -127,6 +128,9 @@ int store_open(const char *path, struct store **out, struct err *e)
 	        {"update_ops", &s->update_ops, 0},
 	        {"v1_layers", &s->v1_layers, 0},
 	        {"op_diff", &s->op_diff, 0},
+	        {"notifications", &s->notifications, 0},
+	        {"notification_entries", &s->notification_entries, 0},
+	        {"deliveries", &s->deliveries, 0},
 	};
 	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
 		if ((rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE | dbs[i].flags, dbs[i].dbi)) !=
@@ -338,19 +342,83 @@ int store_put_layer(struct store *s, const char *digest, const char *scanner_set
 	return rc ? lmdb_err(e, rc, "storing a layer result") : 0;
 }
 
-static int put_rev(MDB_txn *txn, MDB_dbi dbi, const char *ns, const char *pkg, const char *digest)
+/*
+ * The reverse index (pkg_manifests): "ns \0 package" -> one value per manifest holding the
+ * package (by binary or source name), sorted so that manifests with the same installed version
+ * are contiguous: "version \0 digest \0 b|s \0 format \0 arch \0 module". Notifications
+ * evaluate versions from these values alone, without reading any report. A value that would
+ * not fit LMDB's 511-byte dupsort limit is stored as "\1 digest" (read the report instead).
+ */
+static void rev_value(const struct pkg_rec *p, bool source, const char *digest, struct buf *v)
 {
-	struct buf key = {0};
-	buf_adds(&key, ns);
-	buf_addc(&key, 0);
-	buf_adds(&key, pkg);
-	MDB_val k = {key.len, key.data}, v = {strlen(digest), (void *)digest};
-	int rc = mdb_put(txn, dbi, &k, &v, MDB_NODUPDATA);
-	buf_free(&key);
-	return rc == MDB_KEYEXIST ? 0 : rc;
+	const char *ver = source && p->source_version ? p->source_version : p->version;
+	buf_adds(v, ver);
+	buf_addc(v, 0);
+	buf_adds(v, digest);
+	buf_addc(v, 0);
+	buf_addc(v, source ? 's' : 'b');
+	buf_addc(v, 0);
+	buf_adds(v, p->version_format ? p->version_format : "");
+	buf_addc(v, 0);
+	buf_adds(v, p->arch ? p->arch : "");
+	buf_addc(v, 0);
+	buf_adds(v, p->module ? p->module : "");
+	if (v->len > 500 || !*ver) {
+		v->len = 0;
+		buf_addc(v, 1);
+		buf_adds(v, digest);
+	}
 }
 
+static int rev_entries(MDB_txn *txn, MDB_dbi dbi, const struct index_report *r, const char *digest,
+                       bool put)
+{
+	int rc = 0;
+	for (int which = 0; which < 2 && r->ns; which++) {
+		/* under the namespace it is based on too: that data applies as well */
+		const char *ns = which == 0 ? r->ns->name : r->ns->based_on;
+		for (size_t i = 0; !rc && ns && i < r->npkgs; i++) {
+			for (int src = 0; src < 2 && !rc; src++) {
+				const char *name = src ? r->pkgs[i].source_name : r->pkgs[i].name;
+				if (!name)
+					continue;
+				struct buf key = {0}, val = {0};
+				buf_adds(&key, ns);
+				buf_addc(&key, 0);
+				buf_adds(&key, name);
+				rev_value(&r->pkgs[i], src, digest, &val);
+				MDB_val k = {key.len, key.data}, v = {val.len, val.data};
+				if (put) {
+					rc = mdb_put(txn, dbi, &k, &v, MDB_NODUPDATA);
+					if (rc == MDB_KEYEXIST)
+						rc = 0;
+				} else {
+					mdb_del(txn, dbi, &k, &v);
+				}
+				buf_free(&key);
+				buf_free(&val);
+			}
+		}
+	}
+	return rc;
+}
+
+static int store_put_report_replacing(struct store *s, const struct index_report *r,
+                                      const struct index_report *old, struct err *e);
+
 int store_put_report(struct store *s, const struct index_report *r, struct err *e)
+{
+	/* the reverse-index entries of a report this one replaces */
+	struct arena old_a = {0};
+	struct index_report old_r;
+	bool have_old = store_get_report(s, r->manifest_digest, &old_a, &old_r) == 0;
+	int rc = store_put_report_replacing(s, r, have_old ? &old_r : NULL, e);
+	arena_free(&old_a);
+	return rc;
+}
+
+static int store_put_report_replacing(struct store *s, const struct index_report *r,
+                                      const struct index_report *old, struct err *e)
 {
 	struct buf lay = {0}, rep = {0};
 	enc_u64(&lay, REPORT_REC_V);
@@ -374,25 +442,19 @@ int store_put_report(struct store *s, const struct index_report *r, struct err *
 		MDB_val k = {strlen(r->manifest_digest), r->manifest_digest};
 		MDB_val v1 = {lay.len, lay.data}, v2 = {rep.len, rep.data};
 		/* replacing a different report of the same manifest invalidates cached answers */
-		MDB_val old;
-		if (mdb_get(txn, s->reports, &k, &old) == 0 &&
-		    (old.mv_size != v2.mv_size || memcmp(old.mv_data, v2.mv_data, v2.mv_size) != 0))
+		MDB_val prev;
+		if (mdb_get(txn, s->reports, &k, &prev) == 0 &&
+		    (prev.mv_size != v2.mv_size ||
+		     memcmp(prev.mv_data, v2.mv_data, v2.mv_size) != 0))
 			rc = bump_gen(s, txn, GEN_REPORTS);
 		if (!rc)
 			rc = mdb_put(txn, s->manifests, &k, &v1, 0);
 		if (!rc)
 			rc = mdb_put(txn, s->reports, &k, &v2, 0);
-		for (int which = 0; which < 2 && r->ns; which++) {
-			/* under the namespace it is based on too: that data applies as well */
-			const char *ns = which == 0 ? r->ns->name : r->ns->based_on;
-			for (size_t i = 0; !rc && ns && i < r->npkgs; i++) {
-				rc = put_rev(txn, s->pkg_manifests, ns, r->pkgs[i].name,
-				             r->manifest_digest);
-				if (!rc && r->pkgs[i].source_name)
-					rc = put_rev(txn, s->pkg_manifests, ns,
-					             r->pkgs[i].source_name, r->manifest_digest);
-			}
-		}
+		if (!rc && old)
+			rc = rev_entries(txn, s->pkg_manifests, old, r->manifest_digest, false);
+		if (!rc)
+			rc = rev_entries(txn, s->pkg_manifests, r, r->manifest_digest, true);
 		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
 	}
 	buf_free(&lay);
@@ -445,17 +507,6 @@ int store_get_report(struct store *s, const char *digest, struct arena *a, struc
 	return rc;
 }
 
-static void del_rev(MDB_txn *txn, MDB_dbi dbi, const char *ns, const char *pkg, const char *digest)
-{
-	struct buf key = {0};
-	buf_adds(&key, ns);
-	buf_addc(&key, 0);
-	buf_adds(&key, pkg);
-	MDB_val k = {key.len, key.data}, v = {strlen(digest), (void *)digest};
-	mdb_del(txn, dbi, &k, &v);
-	buf_free(&key);
-}
-
 int store_delete_report(struct store *s, const char *digest, struct err *e)
 {
 	struct arena a = {0};
@@ -469,15 +520,7 @@ int store_delete_report(struct store *s, const char *digest, struct err *e)
 	MDB_txn *txn;
 	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	if (rc == 0) {
-		for (int which = 0; which < 2 && r.ns; which++) {
-			const char *ns = which == 0 ? r.ns->name : r.ns->based_on;
-			for (size_t i = 0; ns && i < r.npkgs; i++) {
-				del_rev(txn, s->pkg_manifests, ns, r.pkgs[i].name, digest);
-				if (r.pkgs[i].source_name)
-					del_rev(txn, s->pkg_manifests, ns, r.pkgs[i].source_name,
-					        digest);
-			}
-		}
+		rev_entries(txn, s->pkg_manifests, &r, digest, false);
 		MDB_val k = {strlen(digest), (void *)digest};
 		rc = mdb_del(txn, s->manifests, &k, NULL);
 		if (rc == 0 || rc == MDB_NOTFOUND)
@@ -538,8 +581,8 @@ struct feed_txn {
 	struct store *s;
 	MDB_txn *txn;
 	char *feed;
-	bool delta;     /* changes documents in place; else replaces the whole feed */
-	uint64_t base;  /* delta: the feed's record count before */
+	bool delta;    /* changes documents in place; else replaces the whole feed */
+	uint64_t base; /* delta: the feed's record count before */
 };
 
 static void vuln_key(const char *ns, const char *pkg, struct buf *key)
@@ -599,8 +642,8 @@ static int doc_index_clear(struct store *s, MDB_txn *txn, const char *feed)
 	struct buf prefix = {0};
 	doc_key(feed, NULL, &prefix);
 	MDB_val dk = {prefix.len, prefix.data}, dv;
-	while ((rc = mdb_cursor_get(c, &dk, &dv, MDB_SET_RANGE)) == 0 &&
-	       dk.mv_size >= prefix.len && memcmp(dk.mv_data, prefix.data, prefix.len) == 0) {
+	while ((rc = mdb_cursor_get(c, &dk, &dv, MDB_SET_RANGE)) == 0 && dk.mv_size >= prefix.len &&
+	       memcmp(dk.mv_data, prefix.data, prefix.len) == 0) {
 		if ((rc = mdb_cursor_del(c, MDB_NODUPDATA)) != 0)
 			break;
 		dk = (MDB_val){prefix.len, prefix.data};
@@ -950,7 +993,7 @@ static int retain_ops(struct store *s, MDB_txn *txn, const char *feed, unsigned 
 
 void store_set_op_retention(struct store *s, unsigned keep)
 {
-	s->op_retention = keep ? keep : 1;
+	s->op_retention = keep ? keep : 10;
 }
 
 int store_feed_commit(struct feed_txn *t, struct feed_state *st, struct err *e)
@@ -966,8 +1009,8 @@ int store_feed_commit(struct feed_txn *t, struct feed_state *st, struct err *e)
 	st->last_op = 0;
 	if (!rc && (dc.added || dc.removed)) {
 		/* an operation only when something changed: it is what the notifier reads */
-		struct update_op op = {seq, t->feed, st->validator, st->updated, st->count, dc.added,
-		                       dc.removed};
+		struct update_op op = {seq,       t->feed,  st->validator, st->updated,
+		                       st->count, dc.added, dc.removed};
 		struct buf v = {0};
 		enc_op(&v, &op);
 		unsigned char k[8];
@@ -1120,6 +1163,278 @@ int store_list_feeds(struct store *s,
 	mdb_cursor_close(c);
 	mdb_txn_abort(txn);
 	return rc;
+}
+
+/* ---- the reverse index, notifications and their deliveries ---- */
+
+int store_manifests_for(struct store *s, const char *ns, const char *package,
+                        int (*cb)(void *user, const struct rev_entry *r), void *user)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -EIO;
+	if (mdb_cursor_open(txn, s->pkg_manifests, &c) != 0) {
+		mdb_txn_abort(txn);
+		return -EIO;
+	}
+	struct buf key = {0};
+	buf_adds(&key, ns);
+	buf_addc(&key, 0);
+	buf_adds(&key, package);
+	MDB_val k = {key.len, key.data}, v;
+	int rc = 0;
+	for (int r = mdb_cursor_get(c, &k, &v, MDB_SET_KEY); r == 0 && rc == 0;
+	     r = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)) {
+		char val[520];
+		if (v.mv_size >= sizeof val)
+			continue;
+		memcpy(val, v.mv_data, v.mv_size);
+		val[v.mv_size] = 0;
+		struct rev_entry e = {0};
+		if (val[0] == 1) {
+			e.digest = val + 1;
+		} else {
+			/* six NUL-separated fields */
+			const char *f[6];
+			size_t n = 0;
+			for (size_t i = 0; i <= v.mv_size && n < 6;) { /* the last may be empty */
+				f[n++] = val + i;
+				i += strlen(val + i) + 1;
+			}
+			if (n < 6)
+				continue;
+			e.version = f[0];
+			e.digest = f[1];
+			e.by_source = f[2][0] == 's';
+			e.version_format = f[3];
+			e.arch = f[4][0] ? f[4] : NULL;
+			e.module = f[5][0] ? f[5] : NULL;
+		}
+		rc = cb(user, &e);
+	}
+	buf_free(&key);
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+#define NOTE_REC_V     1
+#define DELIVERY_REC_V 1
+
+static void entry_key(const char *id, uint32_t i, struct buf *k)
+{
+	buf_adds(k, id);
+	buf_addc(k, 0);
+	unsigned char be[4] = {(unsigned char)(i >> 24), (unsigned char)(i >> 16),
+	                       (unsigned char)(i >> 8), (unsigned char)i};
+	buf_add(k, be, 4);
+}
+
+static void delivery_key(const char *id, const char *sink, struct buf *k)
+{
+	buf_adds(k, id);
+	buf_addc(k, 0);
+	buf_adds(k, sink);
+}
+
+static void enc_delivery(struct buf *b, const struct delivery *d)
+{
+	enc_u64(b, DELIVERY_REC_V);
+	enc_u64(b, (uint64_t)d->state);
+	enc_u64(b, d->attempts);
+	enc_u64(b, (uint64_t)d->created);
+	enc_u64(b, (uint64_t)d->next_attempt);
+	enc_str(b, d->last_error);
+}
+
+int store_put_notification(struct store *s, const struct notification *n,
+                           const char *const *entries, size_t nentries, const char *const *sinks,
+                           size_t nsinks, struct err *e)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		return lmdb_err(e, rc, "storing a notification");
+	struct buf h = {0};
+	enc_u64(&h, NOTE_REC_V);
+	enc_u64(&h, n->op);
+	enc_str(&h, n->feed);
+	enc_u64(&h, (uint64_t)n->created);
+	enc_u64(&h, nentries);
+	MDB_val k = {strlen(n->id), (void *)n->id}, v = {h.len, h.data};
+	rc = mdb_put(txn, s->notifications, &k, &v, 0);
+	buf_free(&h);
+	for (size_t i = 0; !rc && i < nentries; i++) {
+		struct buf ek = {0};
+		entry_key(n->id, (uint32_t)i, &ek);
+		MDB_val kk = {ek.len, ek.data}, vv = {strlen(entries[i]), (void *)entries[i]};
+		rc = mdb_put(txn, s->notification_entries, &kk, &vv, 0);
+		buf_free(&ek);
+	}
+	for (size_t i = 0; !rc && i < nsinks; i++) {
+		struct buf dk = {0}, dv = {0};
+		delivery_key(n->id, sinks[i], &dk);
+		struct delivery d = {.id = n->id,
+		                     .sink = sinks[i],
+		                     .state = DELIVERY_PENDING,
+		                     .created = n->created,
+		                     .next_attempt = n->created};
+		enc_delivery(&dv, &d);
+		MDB_val kk = {dk.len, dk.data}, vv = {dv.len, dv.data};
+		rc = mdb_put(txn, s->deliveries, &kk, &vv, 0);
+		buf_free(&dk);
+		buf_free(&dv);
+	}
+	rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	return rc ? lmdb_err(e, rc, "storing a notification") : 0;
+}
+
+int store_get_notification(struct store *s, const char *id, struct arena *a,
+                           struct notification *out)
+{
+	MDB_txn *txn;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -EIO;
+	MDB_val k = {strlen(id), (void *)id}, v;
+	int rc = LUCID_NOT_FOUND;
+	if (mdb_get(txn, s->notifications, &k, &v) == 0) {
+		struct dec d = {v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, false};
+		if (dec_u64(&d) == NOTE_REC_V) {
+			out->id = arena_strdup(a, id);
+			out->op = dec_u64(&d);
+			out->feed = dec_str(&d, a);
+			out->created = (int64_t)dec_u64(&d);
+			out->entries = dec_u64(&d);
+			rc = d.failed ? LUCID_NOT_FOUND : 0;
+		}
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int store_notification_entries(struct store *s, const char *id, uint32_t from, uint32_t max,
+                               struct arena *a, int (*cb)(void *user, const char *json), void *user)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -EIO;
+	if (mdb_cursor_open(txn, s->notification_entries, &c) != 0) {
+		mdb_txn_abort(txn);
+		return -EIO;
+	}
+	struct buf ek = {0};
+	entry_key(id, from, &ek);
+	size_t plen = strlen(id) + 1;
+	MDB_val k = {ek.len, ek.data}, v;
+	int rc = 0;
+	uint32_t n = 0;
+	for (int r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	     r == 0 && rc == 0 && n < max && k.mv_size == plen + 4 &&
+	     memcmp(k.mv_data, ek.data, plen) == 0;
+	     r = mdb_cursor_get(c, &k, &v, MDB_NEXT), n++)
+		rc = cb(user, arena_strndup(a, v.mv_data, v.mv_size));
+	buf_free(&ek);
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int store_delete_notification(struct store *s, const char *id, struct err *e)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		return lmdb_err(e, rc, "deleting a notification");
+	MDB_val k = {strlen(id), (void *)id};
+	rc = mdb_del(txn, s->notifications, &k, NULL);
+	if (rc == MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return LUCID_NOT_FOUND;
+	}
+	/* its entries and deliveries: keys "id \0 ..." */
+	MDB_dbi dbs[] = {s->notification_entries, s->deliveries};
+	struct buf prefix = {0};
+	buf_adds(&prefix, id);
+	buf_addc(&prefix, 0);
+	for (size_t i = 0; !rc && i < 2; i++) {
+		MDB_cursor *c;
+		if ((rc = mdb_cursor_open(txn, dbs[i], &c)) != 0)
+			break;
+		MDB_val pk = {prefix.len, prefix.data}, v;
+		while ((rc = mdb_cursor_get(c, &pk, &v, MDB_SET_RANGE)) == 0 &&
+		       pk.mv_size >= prefix.len &&
+		       memcmp(pk.mv_data, prefix.data, prefix.len) == 0) {
+			if ((rc = mdb_cursor_del(c, 0)) != 0)
+				break;
+			pk = (MDB_val){prefix.len, prefix.data};
+		}
+		mdb_cursor_close(c);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	buf_free(&prefix);
+	rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	return rc ? lmdb_err(e, rc, "deleting a notification") : 0;
+}
+
+int store_list_deliveries(struct store *s, struct arena *a,
+                          int (*cb)(void *user, const struct delivery *d), void *user)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -EIO;
+	if (mdb_cursor_open(txn, s->deliveries, &c) != 0) {
+		mdb_txn_abort(txn);
+		return -EIO;
+	}
+	MDB_val k, v;
+	int rc = 0;
+	for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0 && rc == 0;
+	     r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const char *nul = memchr(k.mv_data, 0, k.mv_size);
+		if (!nul)
+			continue;
+		struct dec d = {v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, false};
+		if (dec_u64(&d) != DELIVERY_REC_V)
+			continue;
+		struct delivery x;
+		x.id = arena_strndup(a, k.mv_data, (size_t)(nul - (const char *)k.mv_data));
+		x.sink = arena_strndup(a, nul + 1,
+		                       k.mv_size - (size_t)(nul - (const char *)k.mv_data) - 1);
+		x.state = (int)dec_u64(&d);
+		x.attempts = (unsigned)dec_u64(&d);
+		x.created = (int64_t)dec_u64(&d);
+		x.next_attempt = (int64_t)dec_u64(&d);
+		x.last_error = dec_str(&d, a);
+		if (!d.failed)
+			rc = cb(user, &x);
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int store_put_delivery(struct store *s, const struct delivery *d, struct err *e)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		return lmdb_err(e, rc, "recording a delivery");
+	struct buf dk = {0}, dv = {0};
+	delivery_key(d->id, d->sink, &dk);
+	enc_delivery(&dv, d);
+	MDB_val k = {dk.len, dk.data}, v = {dv.len, dv.data}, old;
+	/* a notification deleted meanwhile takes its deliveries with it */
+	MDB_val nk = {strlen(d->id), (void *)d->id};
+	if (mdb_get(txn, s->notifications, &nk, &old) == 0)
+		rc = mdb_put(txn, s->deliveries, &k, &v, 0);
+	buf_free(&dk);
+	buf_free(&dv);
+	rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	return rc ? lmdb_err(e, rc, "recording a delivery") : 0;
 }
 
 /* ---- the Clair v1 layer API's named layers ---- */

@@ -76,7 +76,7 @@ struct update_op {
 	int64_t time;
 	uint64_t count, added, removed;
 };
-/* How many operations to keep per feed (default 10, at least 1). */
+/* How many operations to keep per feed (0: the default, 10). */
 void store_set_op_retention(struct store *s, unsigned keep);
 /* Newest first; feed NULL lists every feed's. */
 int store_list_ops(struct store *s, const char *feed, struct arena *a,
@@ -85,6 +85,50 @@ int store_get_op(struct store *s, uint64_t seq, struct arena *a, struct update_o
 /* Every record operation seq added (still stored) or removed (as it was). */
 int store_op_diff(struct store *s, uint64_t seq, struct arena *a,
                   int (*cb)(void *user, bool added, struct vuln_rec *v), void *user);
+
+/*
+ * The manifests indexed with a package named package in namespace ns (binary or source), in
+ * order of installed version. Strings are valid during the callback. An entry with only a
+ * digest (version NULL) must be checked against the stored report.
+ */
+struct rev_entry {
+	const char *digest, *version, *version_format, *arch, *module;
+	bool by_source;
+};
+int store_manifests_for(struct store *s, const char *ns, const char *package,
+                        int (*cb)(void *user, const struct rev_entry *r), void *user);
+
+/* Notifications: one per update operation that affected indexed manifests, with entries
+ * (JSON, one per manifest or per manifest and vulnerability) and a delivery per sink. */
+struct notification {
+	const char *id, *feed;
+	uint64_t op;
+	int64_t created;
+	uint64_t entries;
+};
+enum delivery_state { DELIVERY_PENDING = 0, DELIVERY_DONE = 1, DELIVERY_FAILED = 2 };
+struct delivery {
+	const char *id, *sink;
+	int state;
+	unsigned attempts;
+	int64_t created, next_attempt;
+	const char *last_error;
+};
+int store_put_notification(struct store *s, const struct notification *n,
+                           const char *const *entries, size_t nentries, const char *const *sinks,
+                           size_t nsinks, struct err *e);
+int store_get_notification(struct store *s, const char *id, struct arena *a,
+                           struct notification *out);
+/* Entries from index from, at most max. */
+int store_notification_entries(struct store *s, const char *id, uint32_t from, uint32_t max,
+                               struct arena *a, int (*cb)(void *user, const char *json),
+                               void *user);
+/* Delete a notification with its entries and deliveries (acknowledged). LUCID_NOT_FOUND. */
+int store_delete_notification(struct store *s, const char *id, struct err *e);
+int store_list_deliveries(struct store *s, struct arena *a,
+                          int (*cb)(void *user, const struct delivery *d), void *user);
+/* Record a delivery's state (nothing, if its notification was deleted meanwhile). */
+int store_put_delivery(struct store *s, const struct delivery *d, struct err *e);
 
 /* Reading vulnerabilities: a read snapshot. */
 struct store_reader;

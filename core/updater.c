@@ -124,9 +124,17 @@ static int apply_change(const struct registry *reg, const struct component *fetc
  * The fetcher sees the feed's own key (NULL for a source the user named). *changed is set
  * when records changed.
  */
+static void record_op(struct update_result *res, uint64_t op)
+{
+	if (!res || !op)
+		return;
+	res->ops = xrealloc(res->ops, (res->nops + 1) * sizeof *res->ops);
+	res->ops[res->nops++] = op;
+}
+
 static int apply_changes(const struct registry *reg, struct store *st,
                          const struct component *fetcher, const char *id, const char *key,
-                         const char *url, bool *changed, struct err *e)
+                         const char *url, bool *changed, struct update_result *res, struct err *e)
 {
 	struct arena a = {0};
 	struct feed_state cur;
@@ -173,6 +181,7 @@ static int apply_changes(const struct registry *reg, struct store *st,
 	}
 	if ((rc = store_feed_commit(txn, &now, e)) < 0)
 		goto out;
+	record_op(res, now.last_op);
 	*changed = l.n > 0;
 	if (l.n)
 		host_logf(LUCID_LOG_INFO,
@@ -189,7 +198,7 @@ out:
 /* Download and parse one feed (stored under fetcher:key) whole, unless it is unchanged. */
 static int update_whole(const struct registry *reg, struct store *st,
                         const struct component *fetcher, const char *id, const char *url,
-                        bool force, int *outcome, struct err *e)
+                        bool force, int *outcome, struct update_result *res, struct err *e)
 {
 	struct arena a = {0};
 	struct feed_state old;
@@ -257,6 +266,8 @@ static int update_whole(const struct registry *reg, struct store *st,
 		call_fail(&call, rc, what);
 	} else {
 		rc = store_feed_commit(txn, &now, e);
+		if (rc == 0)
+			record_op(res, now.last_op);
 		host_logf(LUCID_LOG_INFO, "feed %s: %llu records", id,
 		          (unsigned long long)now.count);
 	}
@@ -267,15 +278,16 @@ static int update_whole(const struct registry *reg, struct store *st,
 }
 
 int update_one(const struct registry *reg, struct store *st, const struct component *fetcher,
-               const char *key, const char *url, bool force, int *outcome, struct err *e)
+               const char *key, const char *url, bool force, int *outcome,
+               struct update_result *res, struct err *e)
 {
 	char id[4200];
 	snprintf(id, sizeof id, "%s:%s", fetcher->name, key ? key : url);
-	int rc = update_whole(reg, st, fetcher, id, url, force, outcome, e);
+	int rc = update_whole(reg, st, fetcher, id, url, force, outcome, res, e);
 	if (rc < 0 || !fetcher->ops.fetcher.changes)
 		return rc;
 	bool changed = false;
-	rc = apply_changes(reg, st, fetcher, id, key, url, &changed, e);
+	rc = apply_changes(reg, st, fetcher, id, key, url, &changed, res, e);
 	if (rc == 0 && changed)
 		*outcome = 0;
 	return rc;
@@ -336,8 +348,8 @@ static void update_defaults(const struct registry *reg, struct store *st, const 
 		int outcome = 0;
 		if (rc >= 0) {
 			struct err fe2 = {0};
-			int r2 =
-			        update_one(reg, st, c, d.keys[k], d.urls[k], force, &outcome, &fe2);
+			int r2 = update_one(reg, st, c, d.keys[k], d.urls[k], force, &outcome, res,
+			                    &fe2);
 			tally(res, r2, outcome, first, e, &fe2);
 		}
 		free(d.keys[k]);
@@ -350,6 +362,7 @@ static void update_defaults(const struct registry *reg, struct store *st, const 
 int update_feeds(const struct registry *reg, struct store *st, const struct feed_source *src,
                  size_t n, bool force, struct update_result *res, struct err *e)
 {
+	free(res->ops);
 	memset(res, 0, sizeof *res);
 	int first = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -371,7 +384,7 @@ int update_feeds(const struct registry *reg, struct store *st, const struct feed
 				continue;
 			}
 		} else {
-			rc = update_one(reg, st, c, NULL, src[i].url, force, &outcome, &fe);
+			rc = update_one(reg, st, c, NULL, src[i].url, force, &outcome, res, &fe);
 		}
 		tally(res, rc, outcome, &first, e, &fe);
 	}

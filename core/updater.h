@@ -15,6 +15,8 @@ struct feed_source {
 struct update_result {
 	size_t updated, unchanged, failed;
 	uint64_t records;
+	uint64_t *ops; /* the update operations committed (malloc'd; zero-initialise, free) */
+	size_t nops;
 };
 
 /*
@@ -32,6 +34,7 @@ int update_feeds(const struct registry *reg, struct store *st, const struct feed
  * has a changes() op. *outcome is 0 (records changed) or LUCID_UNCHANGED.
  */
 int update_one(const struct registry *reg, struct store *st, const struct component *fetcher,
-               const char *key, const char *url, bool force, int *outcome, struct err *e);
+               const char *key, const char *url, bool force, int *outcome,
+               struct update_result *res, struct err *e);
 
 #endif

@@ -1,0 +1,375 @@
+#include "notifier.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <lucid/error.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "matcher.h"
+
+#define BUCKETS 65536
+
+/* One (manifest, package, vulnerability) found: the package as the reverse index holds it. */
+struct hit {
+	struct hit *next_in_manifest;
+	const struct vuln_rec *v;
+	char *installed, *package;
+	bool by_source;
+};
+
+struct affected {
+	struct affected *next; /* hash chain */
+	char *digest;
+	struct hit *hits;
+	size_t nhits;
+	struct affected *order; /* insertion order */
+};
+
+struct compute {
+	const struct registry *reg;
+	struct store *st;
+	struct arena *a;
+	struct affected **table;
+	struct affected *first, *last;
+	size_t manifests;
+	/* the record being evaluated, and the removed records it may merely replace */
+	const struct vuln_rec *v;
+	struct vuln_rec **removed;
+	size_t nremoved;
+	/* memo: the last (version, arch, module, by_source) evaluated for v and its answer */
+	char memo_key[600];
+	int memo;
+	int bad_versions;
+};
+
+static size_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (size_t)(h % BUCKETS);
+}
+
+static struct affected *manifest(struct compute *c, const char *digest)
+{
+	size_t b = hash_str(digest);
+	for (struct affected *m = c->table[b]; m; m = m->next)
+		if (!strcmp(m->digest, digest))
+			return m;
+	struct affected *m = arena_alloc(c->a, sizeof *m);
+	m->digest = arena_strdup(c->a, digest);
+	m->next = c->table[b];
+	c->table[b] = m;
+	if (c->last)
+		c->last->order = m;
+	else
+		c->first = m;
+	c->last = m;
+	c->manifests++;
+	return m;
+}
+
+/* Does v (or, when it only replaces a removed record that already applied, not) newly affect
+ * the package the reverse-index entry describes? */
+static int evaluate(struct compute *c, const struct pkg_rec *p, bool by_source,
+                    const char *installed)
+{
+	int r = match_applies(c->reg, p, c->v, by_source, installed);
+	if (r == LUCID_EVERSION)
+		c->bad_versions++;
+	if (r <= 0)
+		return 0;
+	for (size_t i = 0; i < c->nremoved; i++) {
+		const struct vuln_rec *old = c->removed[i];
+		if (!strcmp(old->id, c->v->id) && !strcmp(old->ns, c->v->ns) &&
+		    !strcmp(old->package, c->v->package) &&
+		    match_applies(c->reg, p, old, by_source, installed) == 1)
+			return 0; /* a changed record of a vulnerability it already had */
+	}
+	return 1;
+}
+
+static int on_entry(void *user, const struct rev_entry *e)
+{
+	struct compute *c = user;
+	if (!e->version) {
+		/* an entry too long for the index: evaluate against the stored report */
+		struct arena ra = {0};
+		struct index_report rep;
+		if (store_get_report(c->st, e->digest, &ra, &rep) == 0)
+			for (size_t i = 0; i < rep.npkgs; i++) {
+				const char *installed;
+				const struct pkg_rec *p = &rep.pkgs[i];
+				if (match_package(c->reg, p, c->v, &installed) != 1)
+					continue;
+				bool by_src =
+				        p->source_name && !strcmp(p->source_name, c->v->package);
+				if (evaluate(c, p, by_src, installed)) {
+					struct affected *m = manifest(c, e->digest);
+					struct hit *h = arena_alloc(c->a, sizeof *h);
+					*h = (struct hit){m->hits, c->v,
+					                  arena_strdup(c->a, installed),
+					                  arena_strdup(c->a, p->name), by_src};
+					m->hits = h;
+					m->nhits++;
+				}
+			}
+		arena_free(&ra);
+		return 0;
+	}
+	/* manifests with the same installed version are contiguous: evaluate once per run */
+	char key[600];
+	snprintf(key, sizeof key, "%s|%s|%s|%d|%s", e->version, e->arch ? e->arch : "",
+	         e->module ? e->module : "", e->by_source, e->version_format);
+	if (strcmp(key, c->memo_key) != 0) {
+		struct pkg_rec p = {.name = (char *)c->v->package,
+		                    .version = (char *)e->version,
+		                    .arch = (char *)e->arch,
+		                    .version_format = (char *)e->version_format,
+		                    .module = (char *)e->module};
+		c->memo = evaluate(c, &p, e->by_source, e->version);
+		snprintf(c->memo_key, sizeof c->memo_key, "%s", key);
+	}
+	if (!c->memo)
+		return 0;
+	struct affected *m = manifest(c, e->digest);
+	for (struct hit *h = m->hits; h; h = h->next_in_manifest)
+		if (h->v == c->v)
+			return 0; /* by its binary and its source name: once */
+	struct hit *h = arena_alloc(c->a, sizeof *h);
+	*h = (struct hit){m->hits, c->v, arena_strdup(c->a, e->version),
+	                  arena_strdup(c->a, c->v->package), e->by_source};
+	m->hits = h;
+	m->nhits++;
+	return 0;
+}
+
+struct diff_collect {
+	struct arena *a;
+	struct vuln_rec **added, **removed;
+	size_t nadded, nremoved, cadded, cremoved;
+};
+
+static int on_diff(void *user, bool added, struct vuln_rec *v)
+{
+	struct diff_collect *d = user;
+	struct vuln_rec ***list = added ? &d->added : &d->removed;
+	size_t *n = added ? &d->nadded : &d->nremoved, *cap = added ? &d->cadded : &d->cremoved;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*list = xrealloc(*list, *cap * sizeof **list);
+	}
+	(*list)[(*n)++] = v;
+	return 0;
+}
+
+static json_t *summary(const struct hit *h)
+{
+	const struct vuln_rec *v = h->v;
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_string(v->id));
+	json_object_set_new(o, "fixed_in_version", json_string(v->fixed_in ? v->fixed_in : ""));
+	json_object_set_new(o, "links", json_string(v->links ? v->links : ""));
+	json_object_set_new(o, "description", json_string(v->description ? v->description : ""));
+	json_object_set_new(o, "normalized_severity", json_string(severity_name(v->severity)));
+	json_object_set_new(o, "state", json_string(state_name(v->state)));
+	json_object_set_new(o, "package",
+	                    json_pack("{s:s, s:s, s:s}", "name", h->package, "version",
+	                              h->installed, "kind", h->by_source ? "source" : "binary"));
+	json_object_set_new(o, "distribution", json_pack("{s:s}", "namespace", v->ns));
+	if (v->advisory)
+		json_object_set_new(o, "advisory", json_string(v->advisory));
+	return o;
+}
+
+static char *entry_json(size_t n, const char *digest, json_t *vuln, json_t *list)
+{
+	char id[32];
+	snprintf(id, sizeof id, "%zu", n);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:o}", "id", id, "manifest", digest, "reason",
+	                      "added", "vulnerability", vuln);
+	if (list)
+		json_object_set_new(o, "vulnerabilities", list);
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+int notify_operation(const struct registry *reg, struct store *st, uint64_t seq,
+                     const struct notifier_config *cfg, struct notify_result *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	struct arena a = {0};
+	struct update_op op;
+	if (store_get_op(st, seq, &a, &op) != 0) {
+		arena_free(&a);
+		return err_set(e, -ENOENT, "no update operation %llu", (unsigned long long)seq);
+	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct diff_collect d = {&a, NULL, NULL, 0, 0, 0, 0};
+	int rc = store_op_diff(st, seq, &a, on_diff, &d);
+	struct compute c = {
+	        .reg = reg, .st = st, .a = &a, .removed = d.removed, .nremoved = d.nremoved};
+	c.table = arena_alloc(&a, BUCKETS * sizeof *c.table);
+	for (size_t i = 0; rc == 0 && i < d.nadded; i++) {
+		c.v = d.added[i];
+		c.memo_key[0] = 0;
+		if (c.v->state == LUCID_STATE_NOT_AFFECTED)
+			continue;
+		rc = store_manifests_for(st, c.v->ns, c.v->package, on_entry, &c);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	host_logf(LUCID_LOG_DEBUG, "update %llu of %s: %zu records added, %zu removed",
+	          (unsigned long long)seq, op.feed, d.nadded, d.nremoved);
+	out->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	out->manifests = c.manifests;
+	if (c.bad_versions)
+		host_logf(LUCID_LOG_WARN, "notifications: %d version comparisons failed",
+		          c.bad_versions);
+	if (rc == 0 && c.manifests) {
+		/* one entry per manifest (its most severe new vulnerability first), or per pair */
+		char **entries = NULL;
+		size_t n = 0, cap = 0;
+		for (struct affected *m = c.first; m; m = m->order) {
+			const struct hit *worst = m->hits;
+			for (const struct hit *h = m->hits; h; h = h->next_in_manifest)
+				if (h->v->severity > worst->v->severity)
+					worst = h;
+			if (cfg->per_vulnerability) {
+				for (const struct hit *h = m->hits; h; h = h->next_in_manifest) {
+					if (n == cap)
+						entries = xrealloc(entries,
+						                   (cap = cap ? cap * 2 : 64) *
+						                           sizeof *entries);
+					entries[n] = entry_json(n + 1, m->digest, summary(h), NULL);
+					n++;
+				}
+			} else {
+				json_t *list = json_array();
+				for (const struct hit *h = m->hits; h; h = h->next_in_manifest)
+					json_array_append_new(list, summary(h));
+				if (n == cap)
+					entries = xrealloc(entries, (cap = cap ? cap * 2 : 64) *
+					                                    sizeof *entries);
+				entries[n] = entry_json(n + 1, m->digest, summary(worst), list);
+				n++;
+			}
+		}
+		char seed[600], d64[72];
+		snprintf(seed, sizeof seed, "%s|%llu|%lld|%lld", op.feed, (unsigned long long)seq,
+		         (long long)op.time, (long long)time(NULL));
+		sha256_digest(seed, strlen(seed), d64);
+		snprintf(out->id, sizeof out->id, "%.32s", d64 + 7);
+		struct notification note = {out->id, op.feed, seq, (int64_t)time(NULL), n};
+		rc = store_put_notification(st, &note, (const char *const *)entries, n, cfg->sinks,
+		                            cfg->nsinks, e);
+		out->entries = n;
+		for (size_t i = 0; i < n; i++)
+			free(entries[i]);
+		free(entries);
+		if (rc == 0)
+			host_logf(LUCID_LOG_INFO,
+			          "notification %s: update %llu of %s newly affects %zu manifests "
+			          "(%zu entries; found in %.3f s)",
+			          out->id, (unsigned long long)seq, op.feed, c.manifests, n,
+			          out->seconds);
+	}
+	free(d.added);
+	free(d.removed);
+	arena_free(&a);
+	return rc;
+}
+
+/* ---- delivery ---- */
+
+char *notify_webhook_body(const struct notifier_config *cfg, const char *id)
+{
+	const char *base = cfg->callback ? cfg->callback : "";
+	size_t bl = strlen(base);
+	char *cb = NULL;
+	if (asprintf(&cb, "%s%s%s", base, bl && base[bl - 1] != '/' ? "/" : "", id) < 0)
+		abort();
+	json_t *o = json_pack("{s:s, s:s}", "notification_id", id, "callback", cb);
+	free(cb);
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+struct due {
+	struct delivery *d;
+	size_t n, cap;
+	int64_t now;
+};
+
+static int on_delivery(void *user, const struct delivery *d)
+{
+	struct due *u = user;
+	if (d->state != DELIVERY_PENDING || d->next_attempt > u->now)
+		return 0;
+	if (u->n == u->cap)
+		u->d = xrealloc(u->d, (u->cap = u->cap ? u->cap * 2 : 16) * sizeof *u->d);
+	u->d[u->n++] = *d;
+	return 0;
+}
+
+int notify_deliver_due(const struct registry *reg, struct store *st,
+                       const struct notifier_config *cfg, int64_t now, struct err *e)
+{
+	struct arena a = {0};
+	struct due u = {NULL, 0, 0, now};
+	int rc = store_list_deliveries(st, &a, on_delivery, &u);
+	int delivered = 0;
+	unsigned base = cfg->retry_base_s ? cfg->retry_base_s : 30;
+	unsigned maxi = cfg->retry_max_s ? cfg->retry_max_s : 3600;
+	unsigned maxage = cfg->max_age_s ? cfg->max_age_s : 86400;
+	for (size_t i = 0; rc >= 0 && i < u.n; i++) {
+		struct delivery d = u.d[i];
+		const struct component *sink = registry_find(reg, LUCID_KIND_NOTIFIER, d.sink);
+		char why[300] = "";
+		int r;
+		if (!sink) {
+			r = -ENOENT;
+			snprintf(why, sizeof why, "no notifier sink named '%s' is loaded", d.sink);
+		} else {
+			char *body = notify_webhook_body(cfg, d.id);
+			struct err fe = {0};
+			struct lucid_ctx ctx;
+			struct call call;
+			call_ctx_init(&ctx, &call, reg, sink->plugin, &fe);
+			r = sink->ops.notifier.deliver(sink->plugin->self, &ctx, d.id, body,
+			                               strlen(body));
+			free(body);
+			if (r < 0)
+				snprintf(why, sizeof why, "%s",
+				         fe.msg[0] ? fe.msg : lucid_strerror(r));
+		}
+		d.attempts++;
+		d.last_error = why[0] ? why : NULL;
+		if (r >= 0) {
+			d.state = DELIVERY_DONE;
+			delivered++;
+			host_logf(LUCID_LOG_INFO, "notification %s delivered through %s", d.id,
+			          d.sink);
+		} else {
+			unsigned shift = d.attempts < 20 ? d.attempts - 1 : 19;
+			uint64_t wait = (uint64_t)base << shift;
+			d.next_attempt = now + (int64_t)(wait < maxi ? wait : maxi);
+			if (r != LUCID_ERETRY || now - d.created >= (int64_t)maxage)
+				d.state = DELIVERY_FAILED;
+			host_logf(LUCID_LOG_WARN, "notification %s through %s: %s (%s)", d.id,
+			          d.sink, why,
+			          d.state == DELIVERY_FAILED ? "given up" : "will retry");
+		}
+		struct err pe = {0};
+		if (store_put_delivery(st, &d, &pe) < 0)
+			rc = err_set(e, pe.code, "%s", pe.msg);
+	}
+	free(u.d);
+	arena_free(&a);
+	return rc < 0 ? rc : delivered;
+}
