@@ -36,13 +36,17 @@ enum route {
 	R_VULN_REPORT,
 	R_V1_LAYERS,
 	R_V1_NAMESPACES,
+	R_NOTIFICATION,
+	R_UPDATE_OPERATION,
+	R_UPDATE_DIFF,
 	R_UNKNOWN,
 	R_COUNT
 };
 static const char *const route_names[R_COUNT] = {
-        "healthz",      "metrics",       "openapi",
-        "index_report", "index_state",   "vulnerability_report",
-        "v1_layers",    "v1_namespaces", "unknown"};
+        "healthz",          "metrics",       "openapi",
+        "index_report",     "index_state",   "vulnerability_report",
+        "v1_layers",        "v1_namespaces", "notification",
+        "update_operation", "update_diff",   "unknown"};
 
 #define NBUCKETS 12
 static const double buckets[NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -325,6 +329,183 @@ static bool authorized(struct api_server *s, struct MHD_Connection *c)
 
 static const char *const INDEX_PREFIX = "/indexer/api/v1/index_report";
 static const char *const VULN_PREFIX = "/matcher/api/v1/vulnerability_report/";
+
+static const char *const NOTE_PREFIX = "/notifier/api/v1/notification/";
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	if (!s || !*s || *s == '-')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int on_note_entry(void *user, const char *js)
+{
+	json_t *e = json_loads(js, 0, NULL);
+	if (e)
+		json_array_append_new(user, e);
+	return 0;
+}
+
+static void get_notification(struct api_server *s, struct MHD_Connection *c, const char *id,
+                             struct answer *a)
+{
+	struct arena ar = {0};
+	struct notification n;
+	uint64_t size = 500, next = 0;
+	const char *ps = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "page_size");
+	const char *nx = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "next");
+	if ((ps && (!parse_u64(ps, &size) || size == 0 || size > 10000)) ||
+	    (nx && (!parse_u64(nx, &next) || next > UINT32_MAX))) {
+		error_answer(a, 400, "bad-request", "%s",
+		             "page_size must be 1 to 10000 and next a page token from a previous "
+		             "answer");
+	} else if (store_get_notification(s->st, id, &ar, &n) != 0) {
+		error_answer(a, 404, "not-found", "no notification %.80s", id);
+	} else {
+		json_t *list = json_array();
+		store_notification_entries(s->st, id, (uint32_t)next, (uint32_t)size, &ar,
+		                           on_note_entry, list);
+		json_t *page = json_pack("{s:I}", "size", (json_int_t)size);
+		if (next + size < n.entries) {
+			char t[32];
+			snprintf(t, sizeof t, "%llu", (unsigned long long)(next + size));
+			json_object_set_new(page, "next", json_string(t));
+		}
+		a->status = 200;
+		a->json =
+		        json_pack("{s:o, s:o, s:s, s:I}", "page", page, "notifications", list,
+		                  "updater", n.feed ? n.feed : "", "total", (json_int_t)n.entries);
+	}
+	arena_free(&ar);
+}
+
+static json_t *op_json(const struct update_op *op)
+{
+	char ref[32], date[40];
+	snprintf(ref, sizeof ref, "%llu", (unsigned long long)op->seq);
+	time_t t = (time_t)op->time;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "ref", ref, "updater",
+	                 op->feed, "fingerprint", op->validator ? op->validator : "", "date", date,
+	                 "kind", "vulnerability", "records", (json_int_t)op->count, "added",
+	                 (json_int_t)op->added, "removed", (json_int_t)op->removed);
+}
+
+struct ops_ctx {
+	json_t *by_feed;
+	bool latest;
+};
+
+static int on_op(void *user, const struct update_op *op)
+{
+	struct ops_ctx *o = user;
+	json_t *list = json_object_get(o->by_feed, op->feed);
+	if (!list) {
+		list = json_array();
+		json_object_set_new(o->by_feed, op->feed, list);
+	} else if (o->latest) {
+		return 0; /* newest first: the first one seen is the latest */
+	}
+	json_array_append_new(list, op_json(op));
+	return 0;
+}
+
+static void get_update_operations(struct api_server *s, struct MHD_Connection *c, struct answer *a)
+{
+	const char *latest = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "latest");
+	const char *kind = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
+	struct ops_ctx o = {json_object(), latest && !strcmp(latest, "true")};
+	if (!kind || !strcmp(kind, "vulnerability")) {
+		struct arena ar = {0};
+		store_list_ops(s->st, NULL, &ar, on_op, &o);
+		arena_free(&ar);
+	}
+	a->status = 200;
+	a->json = o.by_feed;
+}
+
+/* Records added and removed from prev (exclusive) to cur: applied in order, a record added
+ * then removed (or the reverse) cancels out. */
+struct diff_ctx {
+	json_t *added, *removed; /* identity -> summary */
+};
+
+static json_t *record_summary(const struct vuln_rec *v)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", v->id, "namespace", v->ns,
+	                 "package", v->package, "fixed_in_version", v->fixed_in ? v->fixed_in : "",
+	                 "state", state_name(v->state), "normalized_severity",
+	                 severity_name(v->severity), "updater", v->feed ? v->feed : "");
+}
+
+static int on_diff_rec(void *user, bool added, struct vuln_rec *v)
+{
+	struct diff_ctx *d = user;
+	char key[2048];
+	snprintf(key, sizeof key, "%s|%s|%s|%s|%d|%s|%s", v->id, v->ns, v->package,
+	         v->fixed_in ? v->fixed_in : "", v->state, v->arch ? v->arch : "",
+	         v->module ? v->module : "");
+	json_t *mine = added ? d->added : d->removed, *other = added ? d->removed : d->added;
+	if (json_object_get(other, key))
+		json_object_del(other, key);
+	else
+		json_object_set_new(mine, key, record_summary(v));
+	return 0;
+}
+
+static void get_update_diff(struct api_server *s, struct MHD_Connection *c, struct answer *a)
+{
+	const char *cur_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cur");
+	const char *prev_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "prev");
+	uint64_t cur = 0, prev = 0;
+	struct arena ar = {0};
+	struct update_op co, po;
+	if (!parse_u64(cur_s, &cur) || (prev_s && *prev_s && !parse_u64(prev_s, &prev))) {
+		error_answer(a, 400, "bad-request", "%s",
+		             "cur (and prev, when given) must be update operation refs");
+	} else if (store_get_op(s->st, cur, &ar, &co) != 0) {
+		error_answer(a, 404, "not-found", "no update operation %llu",
+		             (unsigned long long)cur);
+	} else if (prev && (prev >= cur || store_get_op(s->st, prev, &ar, &po) != 0 ||
+	                    strcmp(po.feed, co.feed) != 0)) {
+		error_answer(
+		        a, 400, "bad-request",
+		        "prev %llu is not an earlier operation of %s (or was garbage-collected)",
+		        (unsigned long long)prev, co.feed);
+	} else {
+		struct diff_ctx d = {json_object(), json_object()};
+		for (uint64_t q = prev ? prev + 1 : cur; q <= cur; q++) {
+			struct arena la = {0};
+			struct update_op x;
+			if (store_get_op(s->st, q, &la, &x) == 0 && !strcmp(x.feed, co.feed))
+				store_op_diff(s->st, q, &ar, on_diff_rec, &d);
+			arena_free(&la);
+		}
+		json_t *added = json_array(), *removed = json_array();
+		const char *k;
+		json_t *v;
+		json_object_foreach (d.added, k, v)
+			json_array_append(added, v);
+		json_object_foreach (d.removed, k, v)
+			json_array_append(removed, v);
+		json_decref(d.added);
+		json_decref(d.removed);
+		a->status = 200;
+		a->json =
+		        json_pack("{s:o, s:o, s:o, s:o}", "prev", prev ? op_json(&po) : json_null(),
+		                  "cur", op_json(&co), "added", added, "removed", removed);
+	}
+	arena_free(&ar);
+}
 
 static char *current_state(struct api_server *s)
 {
@@ -678,6 +859,12 @@ static int classify(const char *url)
 		return R_V1_LAYERS;
 	if (!strcmp(url, "/v1/namespaces"))
 		return R_V1_NAMESPACES;
+	if (str_has_prefix(url, NOTE_PREFIX))
+		return R_NOTIFICATION;
+	if (!strcmp(url, "/matcher/api/v1/internal/update_operation"))
+		return R_UPDATE_OPERATION;
+	if (!strcmp(url, "/matcher/api/v1/internal/update_diff"))
+		return R_UPDATE_DIFF;
 	return R_UNKNOWN;
 }
 
@@ -742,6 +929,34 @@ static void dispatch(struct api_server *s, struct MHD_Connection *c, const char 
 		if (!get)
 			return method_not_allowed(a, method, "GET");
 		return get_vuln_report(s, url + strlen(VULN_PREFIX), a);
+	case R_NOTIFICATION: {
+		const char *id = url + strlen(NOTE_PREFIX);
+		if (!*id || strlen(id) > 64 || strchr(id, '/'))
+			return error_answer(a, 404, "not-found", "no route %s %s", method, url);
+		if (get)
+			return get_notification(s, c, id, a);
+		if (del) {
+			struct err e = {0};
+			int rc = store_delete_notification(s->st, id, &e);
+			if (rc == LUCID_NOT_FOUND)
+				return error_answer(a, 404, "not-found", "no notification %.80s",
+				                    id);
+			if (rc < 0)
+				return core_error(a, &e);
+			a->status = 200;
+			a->json = json_pack("{s:s}", "deleted", id);
+			return;
+		}
+		return method_not_allowed(a, method, "GET, DELETE");
+	}
+	case R_UPDATE_OPERATION:
+		if (!get)
+			return method_not_allowed(a, method, "GET");
+		return get_update_operations(s, c, a);
+	case R_UPDATE_DIFF:
+		if (!get)
+			return method_not_allowed(a, method, "GET");
+		return get_update_diff(s, c, a);
 	case R_V1_LAYERS:
 	case R_V1_NAMESPACES: {
 		struct v1_ctx v = {s->reg,

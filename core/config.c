@@ -86,8 +86,10 @@ static int parse_feeds(yaml_document_t *doc, yaml_node_t *n, const char *name, s
 				return fail(e, name, s, "feeds.%s: a source must be a URL or path",
 				            fetcher);
 			c->feeds = xrealloc(c->feeds, (c->nfeeds + 1) * sizeof *c->feeds);
+			/* "upstream": the fetcher's own upstream feeds */
+			const char *src = strcmp(scalar(s), "upstream") == 0 ? NULL : scalar(s);
 			c->feeds[c->nfeeds++] =
-			        (struct feed_source){xstrdup(fetcher), xstrdup(scalar(s))};
+			        (struct feed_source){xstrdup(fetcher), src ? xstrdup(src) : NULL};
 		}
 	}
 	return 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <signal.h>
@@ -297,6 +298,87 @@ static int cmd_update(struct globals *g, int argc, char **argv)
 	return status;
 }
 
+/* ---- lucid serve's background work: periodic updates and notification delivery ---- */
+
+struct background {
+	struct globals *g;
+	struct store *st;
+	struct notifier_config nc;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+};
+
+/* Sleep up to seconds, or until stop; true when stopping. */
+static bool pause_for(struct background *b, double seconds)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)seconds;
+	until.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (until.tv_nsec >= 1000000000L)
+		until.tv_sec++, until.tv_nsec -= 1000000000L;
+	pthread_mutex_lock(&b->lock);
+	while (!b->stop && pthread_cond_timedwait(&b->wake, &b->lock, &until) == 0)
+		;
+	bool stop = b->stop;
+	pthread_mutex_unlock(&b->lock);
+	return stop;
+}
+
+/* One round of every configured feed, then the notifications of what changed. */
+static int update_round(struct globals *g, struct store *st, const struct notifier_config *nc)
+{
+	struct update_result res = {0};
+	struct err e = {0};
+	int rc = update_feeds(&g->reg, st, g->cfg.feeds, g->cfg.nfeeds, false, &res, &e);
+	for (size_t i = 0; i < res.nops; i++) {
+		struct notify_result nr;
+		struct err ne = {0};
+		if (notify_operation(&g->reg, st, res.ops[i], nc, &nr, &ne) < 0)
+			fprintf(stderr, "lucid: notifications: %s\n", ne.msg);
+	}
+	host_logf(LUCID_LOG_INFO, "update round: %zu updated, %zu unchanged, %zu failed",
+	          res.updated, res.unchanged, res.failed);
+	free(res.ops);
+	return rc;
+}
+
+static void *updater_loop(void *arg)
+{
+	struct background *b = arg;
+	unsigned interval =
+	        b->g->cfg.notifier.interval_s ? b->g->cfg.notifier.interval_s : 6 * 3600;
+	double backoff = 60 < interval ? 60 : interval;
+	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+	for (;;) {
+		int rc = update_round(b->g, b->st, &b->nc);
+		double wait;
+		if (rc < 0) {
+			/* a failed feed: try again sooner, doubling up to the interval */
+			wait = backoff;
+			backoff = backoff * 2 < interval ? backoff * 2 : interval;
+		} else {
+			backoff = 60 < interval ? 60 : interval;
+			/* +-10% jitter keeps many servers from hitting a feed at once */
+			wait = interval * (0.9 + 0.2 * ((double)rand_r(&seed) / RAND_MAX));
+		}
+		if (pause_for(b, wait))
+			return NULL;
+	}
+}
+
+static void *delivery_loop(void *arg)
+{
+	struct background *b = arg;
+	do {
+		struct err e = {0};
+		if (notify_deliver_due(&b->g->reg, b->st, &b->nc, (int64_t)time(NULL), &e) < 0)
+			fprintf(stderr, "lucid: delivering notifications: %s\n", e.msg);
+	} while (!pause_for(b, 1));
+	return NULL;
+}
+
 static int cmd_serve(struct globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -356,6 +438,29 @@ static int cmd_serve(struct globals *g, int argc, char **argv)
 		store_close(st);
 		return die(&e);
 	}
+	store_set_op_retention(st, g->cfg.notifier.retention);
+	struct background bg = {.g = g, .st = st, .nc = notifier_config_of(&g->cfg)};
+	char callback[600];
+	if (!bg.nc.callback) {
+		/* where this server answers GET /notifier/api/v1/notification/{id} */
+		const char *h = ac.listen ? ac.listen : "127.0.0.1:6060";
+		const char *c2 = h[0] == '[' ? strstr(h, "]:") + 1 : strrchr(h, ':');
+		int hl = (int)(c2 - h);
+		const char *hh = hl ? h : "127.0.0.1";
+		snprintf(callback, sizeof callback, "http://%.*s:%u/notifier/api/v1/notification/",
+		         hl ? hl : 9, hh, api_port(srv));
+		bg.nc.callback = callback;
+	}
+	pthread_mutex_init(&bg.lock, NULL);
+	pthread_cond_init(&bg.wake, NULL);
+	pthread_t upd, dlv;
+	bool have_upd = false, have_dlv = false;
+	if (g->cfg.nfeeds)
+		have_upd = pthread_create(&upd, NULL, updater_loop, &bg) == 0;
+	else
+		host_logf(LUCID_LOG_INFO, "no feeds: in the configuration, so no periodic updates");
+	if (bg.nc.nsinks)
+		have_dlv = pthread_create(&dlv, NULL, delivery_loop, &bg) == 0;
 	const char *l = ac.listen ? ac.listen : "127.0.0.1:6060";
 	const char *colon = l[0] == '[' ? strstr(l, "]:") + 1 : strrchr(l, ':');
 	fprintf(stderr, "lucid: listening on %.*s:%u\n", (int)(colon - l), l, api_port(srv));
@@ -363,6 +468,16 @@ static int cmd_serve(struct globals *g, int argc, char **argv)
 	int sig = 0;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "lucid: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	pthread_mutex_lock(&bg.lock);
+	bg.stop = true;
+	pthread_cond_broadcast(&bg.wake);
+	pthread_mutex_unlock(&bg.lock);
+	if (have_upd)
+		pthread_join(upd, NULL);
+	if (have_dlv)
+		pthread_join(dlv, NULL);
+	pthread_cond_destroy(&bg.wake);
+	pthread_mutex_destroy(&bg.lock);
 	api_stop(srv);
 	store_close(st);
 	curl_global_cleanup();

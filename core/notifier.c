@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <lucid/error.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,58 +318,111 @@ static int on_delivery(void *user, const struct delivery *d)
 	return 0;
 }
 
-int notify_deliver_due(const struct registry *reg, struct store *st,
-                       const struct notifier_config *cfg, int64_t now, struct err *e)
+struct sink_round {
+	const struct registry *reg;
+	struct store *st;
+	const struct notifier_config *cfg;
+	int64_t now;
+	const char *sink;
+	struct delivery *d; /* this sink's due deliveries */
+	size_t n;
+	int delivered, rc;
+	struct err e;
+};
+
+/* One sink's due deliveries, in its own thread: a slow or hanging sink holds up only itself. */
+static void *deliver_to_sink(void *arg)
 {
-	struct arena a = {0};
-	struct due u = {NULL, 0, 0, now};
-	int rc = store_list_deliveries(st, &a, on_delivery, &u);
-	int delivered = 0;
-	unsigned base = cfg->retry_base_s ? cfg->retry_base_s : 30;
-	unsigned maxi = cfg->retry_max_s ? cfg->retry_max_s : 3600;
-	unsigned maxage = cfg->max_age_s ? cfg->max_age_s : 86400;
-	for (size_t i = 0; rc >= 0 && i < u.n; i++) {
-		struct delivery d = u.d[i];
-		const struct component *sink = registry_find(reg, LUCID_KIND_NOTIFIER, d.sink);
+	struct sink_round *r = arg;
+	unsigned base = r->cfg->retry_base_s ? r->cfg->retry_base_s : 30;
+	unsigned maxi = r->cfg->retry_max_s ? r->cfg->retry_max_s : 3600;
+	unsigned maxage = r->cfg->max_age_s ? r->cfg->max_age_s : 86400;
+	const struct component *sink = registry_find(r->reg, LUCID_KIND_NOTIFIER, r->sink);
+	for (size_t i = 0; i < r->n; i++) {
+		struct delivery d = r->d[i];
 		char why[300] = "";
-		int r;
+		int rc;
 		if (!sink) {
-			r = -ENOENT;
+			rc = -ENOENT;
 			snprintf(why, sizeof why, "no notifier sink named '%s' is loaded", d.sink);
 		} else {
-			char *body = notify_webhook_body(cfg, d.id);
+			char *body = notify_webhook_body(r->cfg, d.id);
 			struct err fe = {0};
 			struct lucid_ctx ctx;
 			struct call call;
-			call_ctx_init(&ctx, &call, reg, sink->plugin, &fe);
-			r = sink->ops.notifier.deliver(sink->plugin->self, &ctx, d.id, body,
-			                               strlen(body));
+			call_ctx_init(&ctx, &call, r->reg, sink->plugin, &fe);
+			rc = sink->ops.notifier.deliver(sink->plugin->self, &ctx, d.id, body,
+			                                strlen(body));
 			free(body);
-			if (r < 0)
+			if (rc < 0)
 				snprintf(why, sizeof why, "%s",
-				         fe.msg[0] ? fe.msg : lucid_strerror(r));
+				         fe.msg[0] ? fe.msg : lucid_strerror(rc));
 		}
 		d.attempts++;
 		d.last_error = why[0] ? why : NULL;
-		if (r >= 0) {
+		if (rc >= 0) {
 			d.state = DELIVERY_DONE;
-			delivered++;
+			r->delivered++;
 			host_logf(LUCID_LOG_INFO, "notification %s delivered through %s", d.id,
 			          d.sink);
 		} else {
 			unsigned shift = d.attempts < 20 ? d.attempts - 1 : 19;
 			uint64_t wait = (uint64_t)base << shift;
-			d.next_attempt = now + (int64_t)(wait < maxi ? wait : maxi);
-			if (r != LUCID_ERETRY || now - d.created >= (int64_t)maxage)
+			d.next_attempt = r->now + (int64_t)(wait < maxi ? wait : maxi);
+			if (rc != LUCID_ERETRY || r->now - d.created >= (int64_t)maxage)
 				d.state = DELIVERY_FAILED;
 			host_logf(LUCID_LOG_WARN, "notification %s through %s: %s (%s)", d.id,
 			          d.sink, why,
 			          d.state == DELIVERY_FAILED ? "given up" : "will retry");
 		}
 		struct err pe = {0};
-		if (store_put_delivery(st, &d, &pe) < 0)
-			rc = err_set(e, pe.code, "%s", pe.msg);
+		if (store_put_delivery(r->st, &d, &pe) < 0 && r->rc == 0)
+			r->rc = err_set(&r->e, pe.code, "%s", pe.msg);
 	}
+	return NULL;
+}
+
+int notify_deliver_due(const struct registry *reg, struct store *st,
+                       const struct notifier_config *cfg, int64_t now, struct err *e)
+{
+	struct arena a = {0};
+	struct due u = {NULL, 0, 0, now};
+	int rc = store_list_deliveries(st, &a, on_delivery, &u);
+	/* group by sink */
+	struct sink_round *rounds = NULL;
+	size_t nr = 0;
+	for (size_t i = 0; rc >= 0 && i < u.n; i++) {
+		size_t k;
+		for (k = 0; k < nr && strcmp(rounds[k].sink, u.d[i].sink) != 0; k++)
+			;
+		if (k == nr) {
+			rounds = xrealloc(rounds, (nr + 1) * sizeof *rounds);
+			rounds[nr++] = (struct sink_round){reg,  st, cfg, now, u.d[i].sink,
+			                                   NULL, 0,  0,   0,   {0}};
+		}
+		rounds[k].d = xrealloc(rounds[k].d, (rounds[k].n + 1) * sizeof *rounds[k].d);
+		rounds[k].d[rounds[k].n++] = u.d[i];
+	}
+	pthread_t *threads = xcalloc(nr ? nr : 1, sizeof *threads);
+	bool *started = xcalloc(nr ? nr : 1, sizeof *started);
+	for (size_t k = 0; k < nr; k++)
+		started[k] = pthread_create(&threads[k], NULL, deliver_to_sink, &rounds[k]) == 0;
+	int delivered = 0;
+	for (size_t k = 0; k < nr; k++) {
+		if (started[k])
+			pthread_join(threads[k], NULL);
+		else
+			deliver_to_sink(&rounds[k]);
+		delivered += rounds[k].delivered;
+		if (rounds[k].rc < 0 && rc >= 0) {
+			rc = rounds[k].rc;
+			*e = rounds[k].e;
+		}
+		free(rounds[k].d);
+	}
+	free(threads);
+	free(started);
+	free(rounds);
 	free(u.d);
 	arena_free(&a);
 	return rc < 0 ? rc : delivered;

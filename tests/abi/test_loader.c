@@ -148,7 +148,8 @@ Test(loader, plugins_export_only_the_entry_symbol)
 	        "debian/lucid-debian.so",       "docker_archive/lucid-docker_archive.so",
 	        "dpkg/lucid-dpkg.so",           "oci/lucid-oci.so",
 	        "osrelease/lucid-osrelease.so", "oval/lucid-oval.so",
-	        "rhel/lucid-rhel.so",           "rpm/lucid-rpm.so"};
+	        "rhel/lucid-rhel.so",           "rpm/lucid-rpm.so",
+	        "webhook/lucid-webhook.so",     "file_sink/lucid-file_sink.so"};
 	for (size_t i = 0; i < sizeof plugins / sizeof plugins[0]; i++) {
 		/* (the rpm plugin is optional: -Drpm=disabled) */
 		int rc = sh("f=%s/plugins/%s; test ! -e $f -a \"${f##*/}\" = lucid-rpm.so || test "

@@ -5,7 +5,10 @@
   GET /status/NNN      answers HTTP status NNN
   GET /slow/SECONDS    sends headers, then nothing for SECONDS (a stalled layer download)
   GET /redirect/NAME   302 to /blobs/NAME
-Usage: layer_server.py DIR PORTFILE   (binds 127.0.0.1:0, writes the port, stops after 300 s)
+  POST /hook           a webhook receiver: answers 503 to the first FAILS posts (it is "down"),
+                       then 200; appends "STATUS NOTIFICATION-ID BODY" lines to DIR/hook.log
+Usage: layer_server.py DIR PORTFILE [FAILS]   (binds 127.0.0.1:0, writes the port, stops
+       after 300 s)
 """
 import http.server
 import os
@@ -14,6 +17,8 @@ import threading
 import time
 
 root, portfile = sys.argv[1], sys.argv[2]
+fails = [int(sys.argv[3]) if len(sys.argv) > 3 else 0]
+lock = threading.Lock()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -49,6 +54,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
         else:
             self.send_error(404)
+
+    def do_POST(self):
+        if self.path != "/hook":
+            self.send_error(404)
+            return
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with lock:
+            status = 503 if fails[0] > 0 else 200
+            fails[0] -= 1
+            with open(os.path.join(root, "hook.log"), "a") as log:
+                log.write("%d %s %s\n" % (status, self.headers.get("Lucid-Notification-Id"),
+                                           body.decode()))
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
