@@ -5,6 +5,7 @@
   GET /status/NNN      answers HTTP status NNN
   GET /slow/SECONDS    sends headers, then nothing for SECONDS (a stalled layer download)
   GET /redirect/NAME   302 to /blobs/NAME
+  POST /slowhook       the same receiver, answering 2 s late (to be killed meanwhile)
   POST /hook           a webhook receiver: answers 503 to the first FAILS posts (it is "down"),
                        then 200; appends "STATUS NOTIFICATION-ID BODY" lines to DIR/hook.log
 Usage: layer_server.py DIR PORTFILE [FAILS]   (binds 127.0.0.1:0, writes the port, stops
@@ -56,10 +57,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(404)
 
     def do_POST(self):
-        if self.path != "/hook":
+        if self.path not in ("/hook", "/slowhook"):
             self.send_error(404)
             return
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path == "/slowhook":
+            with open(os.path.join(root, "hook.log"), "a") as log:
+                log.write("received %s\n" % self.headers.get("Lucid-Notification-Id"))
+            time.sleep(2)
         with lock:
             status = 503 if fails[0] > 0 else 200
             fails[0] -= 1
