@@ -183,6 +183,11 @@ fail:;
 	return code;
 }
 
+void store_set_nosync(struct store *s, bool on)
+{
+	mdb_env_set_flags(s->env, MDB_NOSYNC, on ? 1 : 0);
+}
+
 void store_close(struct store *s)
 {
 	if (!s)

@@ -6,6 +6,7 @@
 #define CORE_STORE_H
 
 #include <lucid/record.h>
+#include <stdbool.h>
 
 #include "model.h"
 #include "util.h"
@@ -18,6 +19,8 @@ struct store;
 char *store_default_path(void);
 int store_open(const char *path, struct store **out, struct err *e);
 void store_close(struct store *s);
+/* Commit without fsync (benchmarks that build big databases only: a crash may lose data). */
+void store_set_nosync(struct store *s, bool on);
 
 /* Layer cache, keyed by layer digest; a record made by another scanner set is a miss. */
 int store_get_layer(struct store *s, const char *digest, const char *scanner_set, struct arena *a,
