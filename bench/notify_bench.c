@@ -154,8 +154,9 @@ int main(int argc, char **argv)
 		const char *name = p->source_name ? p->source_name : p->name;
 		const char *ver = p->source_version ? p->source_version : p->version;
 		snprintf(fixed, sizeof fixed, "%s+lucidbench1", ver);
-		struct lucid_vuln v = {sizeof v,  id,   s->ns, name, "dpkg", fixed,
-		                       LUCID_STATE_FIXED, LUCID_SEVERITY_HIGH};
+		struct lucid_vuln v = {
+		        sizeof v,           id, s->ns, name, "dpkg", fixed, LUCID_STATE_FIXED,
+		        LUCID_SEVERITY_HIGH};
 		if (store_feed_add(txn, &v, &e) < 0)
 			return 1;
 	}

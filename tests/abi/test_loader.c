@@ -143,16 +143,23 @@ Test(loader, a_plugin_built_against_frozen_1_0_headers_loads)
 
 Test(loader, plugins_export_only_the_entry_symbol)
 {
-	const char *plugins[] = {
-	        "alpine/lucid-alpine.so",       "apk/lucid-apk.so",
-	        "debian/lucid-debian.so",       "docker_archive/lucid-docker_archive.so",
-	        "dpkg/lucid-dpkg.so",           "oci/lucid-oci.so",
-	        "osrelease/lucid-osrelease.so", "oval/lucid-oval.so",
-	        "rhel/lucid-rhel.so",           "rpm/lucid-rpm.so",
-	        "webhook/lucid-webhook.so",     "file_sink/lucid-file_sink.so"};
+	const char *plugins[] = {"alpine/lucid-alpine.so",
+	                         "apk/lucid-apk.so",
+	                         "debian/lucid-debian.so",
+	                         "docker_archive/lucid-docker_archive.so",
+	                         "dpkg/lucid-dpkg.so",
+	                         "oci/lucid-oci.so",
+	                         "osrelease/lucid-osrelease.so",
+	                         "oval/lucid-oval.so",
+	                         "rhel/lucid-rhel.so",
+	                         "rpm/lucid-rpm.so",
+	                         "webhook/lucid-webhook.so",
+	                         "file_sink/lucid-file_sink.so",
+	                         "amqp/lucid-amqp.so"};
 	for (size_t i = 0; i < sizeof plugins / sizeof plugins[0]; i++) {
-		/* (the rpm plugin is optional: -Drpm=disabled) */
-		int rc = sh("f=%s/plugins/%s; test ! -e $f -a \"${f##*/}\" = lucid-rpm.so || test "
+		/* (the rpm and amqp plugins are optional: -Drpm=disabled, -Damqp=disabled) */
+		int rc = sh("f=%s/plugins/%s; test ! -e $f -a \"${f##*/}\" = lucid-rpm.so || "
+		            "test ! -e $f -a \"${f##*/}\" = lucid-amqp.so || test "
 		            "\"$(nm -D --defined-only $f | awk '{print $3}' | "
 		            "grep -v '^_' | sort | tr '\\n' ' ')\" = 'lucid_plugin_entry '",
 		            LUCID_BUILD_ROOT, plugins[i]);
