@@ -170,8 +170,11 @@ Test(loader, plugins_export_only_the_entry_symbol)
 Test(loader, the_build_tree_loads_every_plugin)
 {
 	cr_assert_eq(registry_load_dir(&reg, LUCID_BUILD_ROOT "/plugins", &e), 0, "%s", e.msg);
-	/* the rpm plugin is optional (meson -Drpm=disabled) */
-	cr_assert_eq(reg.nplugins, registry_comparator(&reg, "rpm") ? 10 : 9);
+	/* the rpm and amqp plugins are optional (meson -Drpm=disabled, -Damqp=disabled) */
+	cr_assert_eq(reg.nplugins, 11u + (registry_comparator(&reg, "rpm") ? 1 : 0) +
+	                                   (registry_find(&reg, LUCID_KIND_NOTIFIER, "amqp") ? 1 : 0));
+	cr_assert_not_null(registry_find(&reg, LUCID_KIND_NOTIFIER, "webhook"));
+	cr_assert_not_null(registry_find(&reg, LUCID_KIND_NOTIFIER, "file"));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_LISTER, "apk"));
 	cr_assert_not_null(registry_comparator(&reg, "apk"));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_FETCHER, "alpine"));
