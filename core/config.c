@@ -270,6 +270,34 @@ static int parse_notifier(yaml_document_t *doc, yaml_node_t *n, const char *name
 		} else if (num) {
 			if (parse_uint(v, 10u * 365 * 86400, num) < 0)
 				rc = fail(e, name, v, "notifier.%s must be a positive number", key);
+		} else if (!strcmp(key, "feed_interval")) {
+			if (v->type != YAML_MAPPING_NODE) {
+				rc = fail(e, name, v, "%s must map fetcher names to seconds",
+				          "notifier.feed_interval");
+			} else {
+				for (yaml_node_pair_t *q = v->data.mapping.pairs.start;
+				     rc == 0 && q < v->data.mapping.pairs.top; q++) {
+					yaml_node_t *fk = yaml_document_get_node(doc, q->key);
+					unsigned secs;
+					if (!scalar(fk) ||
+					    parse_uint(yaml_document_get_node(doc, q->value),
+					               10u * 365 * 86400, &secs) < 0) {
+						rc = fail(e, name, fk,
+						          "%s entries are fetcher: seconds",
+						          "notifier.feed_interval");
+						break;
+					}
+					size_t at = nc->nintervals++;
+					nc->interval_fetchers =
+					        xrealloc(nc->interval_fetchers,
+					                 nc->nintervals * sizeof(char *));
+					nc->interval_values =
+					        xrealloc(nc->interval_values,
+					                 nc->nintervals * sizeof(unsigned));
+					nc->interval_fetchers[at] = xstrdup(scalar(fk));
+					nc->interval_values[at] = secs;
+				}
+			}
 		} else if (!strcmp(key, "mode")) {
 			if (val && !strcmp(val, "per-manifest"))
 				nc->per_vulnerability = false;
@@ -417,6 +445,10 @@ void config_free(struct config *c)
 		free(c->notifier.sinks[i]);
 	free(c->notifier.sinks);
 	free(c->notifier.callback);
+	for (size_t i = 0; i < c->notifier.nintervals; i++)
+		free(c->notifier.interval_fetchers[i]);
+	free(c->notifier.interval_fetchers);
+	free(c->notifier.interval_values);
 	free(c->serve.listen);
 	for (size_t i = 0; i < c->serve.nlayer_roots; i++)
 		free(c->serve.layer_roots[i]);

@@ -326,12 +326,13 @@ static bool pause_for(struct background *b, double seconds)
 	return stop;
 }
 
-/* One round of every configured feed, then the notifications of what changed. */
-static int update_round(struct globals *g, struct store *st, const struct notifier_config *nc)
+/* One round of the given feeds, then the notifications of what changed. */
+static int update_round(struct globals *g, struct store *st, const struct notifier_config *nc,
+                        const struct feed_source *src, size_t n)
 {
 	struct update_result res = {0};
 	struct err e = {0};
-	int rc = update_feeds(&g->reg, st, g->cfg.feeds, g->cfg.nfeeds, false, &res, &e);
+	int rc = update_feeds(&g->reg, st, src, n, false, &res, &e);
 	for (size_t i = 0; i < res.nops; i++) {
 		struct notify_result nr;
 		struct err ne = {0};
@@ -344,28 +345,66 @@ static int update_round(struct globals *g, struct store *st, const struct notifi
 	return rc;
 }
 
+/* The interval of feeds of fetcher f: notifier.feed_interval, else notifier.interval. */
+static double interval_of(const struct notify_config *n, const char *f)
+{
+	for (size_t i = 0; i < n->nintervals; i++)
+		if (!strcmp(n->interval_fetchers[i], f))
+			return n->interval_values[i];
+	return n->interval_s ? n->interval_s : 6 * 3600;
+}
+
 static void *updater_loop(void *arg)
 {
 	struct background *b = arg;
-	unsigned interval =
-	        b->g->cfg.notifier.interval_s ? b->g->cfg.notifier.interval_s : 6 * 3600;
-	double backoff = 60 < interval ? 60 : interval;
+	const struct notify_config *ncfg = &b->g->cfg.notifier;
+	size_t n = b->g->cfg.nfeeds;
+	double *due = calloc(n, sizeof *due), *backoff = calloc(n, sizeof *backoff);
+	struct feed_source *batch = calloc(n, sizeof *batch);
+	size_t *which = calloc(n, sizeof *which);
 	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+	if (!due || !backoff || !batch || !which)
+		goto out;
 	for (;;) {
-		int rc = update_round(b->g, b->st, &b->nc);
-		double wait;
-		if (rc < 0) {
-			/* a failed feed: try again sooner, doubling up to the interval */
-			wait = backoff;
-			backoff = backoff * 2 < interval ? backoff * 2 : interval;
-		} else {
-			backoff = 60 < interval ? 60 : interval;
-			/* +-10% jitter keeps many servers from hitting a feed at once */
-			wait = interval * (0.9 + 0.2 * ((double)rand_r(&seed) / RAND_MAX));
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (due[i] <= now) {
+				which[k] = i;
+				batch[k++] = b->g->cfg.feeds[i];
+			}
+		int rc = k ? update_round(b->g, b->st, &b->nc, batch, k) : 0;
+		for (size_t j = 0; j < k; j++) {
+			size_t i = which[j];
+			double iv = interval_of(ncfg, b->g->cfg.feeds[i].fetcher);
+			if (rc < 0) {
+				/* a failed round: try again sooner, doubling up to the interval */
+				backoff[i] = backoff[i] ? backoff[i] * 2 : (60 < iv ? 60 : iv);
+				if (backoff[i] > iv)
+					backoff[i] = iv;
+				due[i] = now + backoff[i];
+			} else {
+				backoff[i] = 0;
+				/* +-10% jitter keeps many servers from hitting a feed at once */
+				due[i] =
+				        now + iv * (0.9 + 0.2 * ((double)rand_r(&seed) / RAND_MAX));
+			}
 		}
-		if (pause_for(b, wait))
-			return NULL;
+		double next = due[0];
+		for (size_t i = 1; i < n; i++)
+			if (due[i] < next)
+				next = due[i];
+		if (pause_for(b, next > now ? next - now : 0.05))
+			break;
 	}
+out:
+	free(due);
+	free(backoff);
+	free(batch);
+	free(which);
+	return NULL;
 }
 
 static void *delivery_loop(void *arg)

@@ -454,12 +454,19 @@ Test(cli, configuration_file)
 	        {"serve:\n  auth:\n    tokn: x\n", "bad3.yaml:3: unknown key 'serve.auth.tokn'"},
 	        {"serve:\n  layer_roots: [relative/dir]\n",
 	         "bad3.yaml:2: serve.layer_roots entries must be absolute paths"},
+	        {"notifier:\n  feed_interval:\n    debian: soon\n",
+	         "bad3.yaml:3: notifier.feed_interval entries are fetcher: seconds"},
+	        {"notifier:\n  mode: sometimes\n",
+	         "bad3.yaml:2: notifier.mode must be per-manifest or per-vulnerability"},
+	        {"notifier:\n  sinks: webhook\n",
+	         "bad3.yaml:2: notifier.sinks must be a list of notifier names"},
 	};
 	for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
 		f = fopen(in_tmp("bad3.yaml"), "w");
 		fputs(more[i].text, f);
 		fclose(f);
-		const char *bad3[] = {lucid_path(), "--config", in_tmp("bad3.yaml"), "plugins", NULL};
+		const char *bad3[] = {lucid_path(), "--config", in_tmp("bad3.yaml"), "plugins",
+		                      NULL};
 		run_free(&r);
 		run_cmd(bad3, &r);
 		expect_input_error(&r, more[i].want);
@@ -885,12 +892,13 @@ Test(cli, centos_matched_against_rhel_data)
 		cr_skip_test("../shared/images is not here (CI has it)");
 	char root[4200];
 	snprintf(root, sizeof root, "%s", in_tmp("root"));
-	cr_assert_eq(sh("mkdir -p '%s/x' '%s/etc' && cd '%s/x' && tar xf '%s' && for l in $(python3 "
-	                "-c 'import json; print(\" \".join(json.load(open(\"manifest.json\"))[0]"
-	                "[\"Layers\"]))'); do tar xf \"$l\" -C '%s'; done && rm -rf '%s/x' && "
-	                "rm -f '%s/etc/os-release' '%s/usr/lib/os-release'",
-	                root, root, root, docker, root, root, root, root),
-	             0);
+	cr_assert_eq(
+	        sh("mkdir -p '%s/x' '%s/etc' && cd '%s/x' && tar xf '%s' && for l in $(python3 "
+	           "-c 'import json; print(\" \".join(json.load(open(\"manifest.json\"))[0]"
+	           "[\"Layers\"]))'); do tar xf \"$l\" -C '%s'; done && rm -rf '%s/x' && "
+	           "rm -f '%s/etc/os-release' '%s/usr/lib/os-release'",
+	           root, root, root, docker, root, root, root, root),
+	        0);
 	struct run_result r = {0};
 	char feed[4200];
 	snprintf(feed, sizeof feed, "rhel-vex=%s", data_path("feeds/rhel/cve-2023-38545.json"));
