@@ -6,6 +6,7 @@
   GET /slow/SECONDS    sends headers, then nothing for SECONDS (a stalled layer download)
   GET /redirect/NAME   302 to /blobs/NAME
   POST /slowhook       the same receiver, answering 2 s late (to be killed meanwhile)
+  POST /hanghook       a receiver that hangs for 60 s
   POST /hook           a webhook receiver: answers 503 to the first FAILS posts (it is "down"),
                        then 200; appends "STATUS NOTIFICATION-ID BODY" lines to DIR/hook.log
 Usage: layer_server.py DIR PORTFILE [FAILS]   (binds 127.0.0.1:0, writes the port, stops
@@ -57,6 +58,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(404)
 
     def do_POST(self):
+        if self.path == "/hanghook":
+            time.sleep(60)
+            return
         if self.path not in ("/hook", "/slowhook"):
             self.send_error(404)
             return

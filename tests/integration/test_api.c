@@ -992,3 +992,49 @@ Test(api, notifications_without_rescanning)
 	free(m);
 	stop_server();
 }
+
+/* A sink that hangs holds up neither the other sinks nor the API. */
+Test(api, a_hanging_sink_blocks_nothing_else)
+{
+	char feed[4200];
+	snprintf(feed, sizeof feed, "%s", in_tmp("dla-feed"));
+	cr_assert_eq(sh("gzip -dc '%s' > '%s/dla-full' && n=$(grep -n '^\\[.*DLA-899-1 ' "
+	                "'%s/dla-full' | cut -d: -f1) && tail -n +$n '%s/dla-full' > '%s'",
+	                data_path("feeds/debian/DLA-list.gz"), tmp, tmp, tmp, feed),
+	             0);
+	struct run_result rr = {0};
+	char src[4300];
+	snprintf(src, sizeof src, "debian=%s", feed);
+	const char *upd[] = {lucid_path(), "--db", db, "update", "--feed", src, NULL};
+	run_cmd(upd, &rr);
+	cr_assert_eq(rr.status, 0, "%s", rr.err);
+	const char *scan[] = {
+	        lucid_path(), "--db", db, "scan", data_path("images/debian-7-wheezy.layer.tar.gz"),
+	        NULL};
+	run_cmd(scan, &rr);
+	cr_assert_eq(rr.status, 0, "%s", rr.err);
+	run_free(&rr);
+	char cfg[8000];
+	snprintf(cfg, sizeof cfg,
+	         "feeds:\n  debian: %s\nnotifier:\n  interval: 1\n  sinks: [webhook, file]\n"
+	         "plugins:\n  webhook:\n    url: http://127.0.0.1:%d/hanghook\n    timeout: 50\n"
+	         "  file_sink:\n    path: %s/notes.jsonl\n",
+	         feed, blob_port, tmp);
+	start_server(cfg);
+	cr_assert_eq(sh("cp '%s/dla-full' '%s.new' && mv '%s.new' '%s'", tmp, feed, feed, feed), 0);
+	bool got = false;
+	for (int i = 0; i < 100 && !got; i++) {
+		usleep(100 * 1000);
+		got = sh("test -s '%s/notes.jsonl'", tmp) == 0;
+	}
+	cr_assert(got, "the file sink waited for the hanging webhook");
+	/* the webhook is still hanging (60 s, well past this point); the API answers */
+	struct resp r = call("GET", "/indexer/api/v1/index_state", NULL, NULL);
+	cr_assert_eq(r.status, 200);
+	resp_free(&r);
+	cr_assert_eq(sh("test $(wc -l < '%s/notes.jsonl') = 1", tmp), 0);
+	/* (a graceful stop would wait for the hung POST's timeout: end it here) */
+	if (server_pid > 0)
+		kill(server_pid, SIGKILL);
+	server_pid = 0;
+}
