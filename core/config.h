@@ -27,7 +27,7 @@ struct notify_config {
 	size_t nsinks;
 	unsigned retry_base_s, retry_max_s, max_age_s, retention;
 	char *callback;
-	unsigned interval_s; /* lucid serve: how often to run the fetchers; 0 = 6 h */
+	unsigned interval_s;      /* lucid serve: how often to run the fetchers; 0 = 6 h */
 	char **interval_fetchers; /* per-fetcher overrides of interval_s */
 	unsigned *interval_values;
 	size_t nintervals;

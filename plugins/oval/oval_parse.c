@@ -426,7 +426,7 @@ int oval_parse(enum oval_vendor vendor, const char *data, size_t len,
                int (*emit)(void *user, const struct lucid_vuln *v), void *user,
                struct oval_stats *stats, char *err, size_t errlen)
 {
-	struct oval_stats local;
+	struct oval_stats local = {0};
 	struct oval_stats *st = stats ? stats : &local;
 	memset(st, 0, sizeof *st);
 	if (len > (size_t)0x7fffffff) {

@@ -291,7 +291,7 @@ int vex_parse_document(const char *data, size_t len,
                        int (*emit)(void *user, const struct lucid_vuln *v), void *user,
                        struct vex_stats *stats, char *err, size_t errlen)
 {
-	struct vex_stats local;
+	struct vex_stats local = {0};
 	struct vex_stats *st = stats ? stats : &local;
 	json_error_t je;
 	json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);

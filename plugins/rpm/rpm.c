@@ -6,9 +6,9 @@
  * in Debian's librpm: rpm_parse.c reads its container and librpm parses each header blob.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <lucid/lucid-sdk.h>
+#include <pthread.h>
 #include <rpm/header.h>
 #include <rpm/rpmdb.h>
 #include <rpm/rpmlib.h>
@@ -85,10 +85,9 @@ static int write_file(const char *path, const uint8_t *data, size_t len)
 	FILE *f = fopen(path, "wb");
 	if (!f)
 		return -errno;
-	size_t n = fwrite(data, 1, len, f);
-	int rc = (n == len && fclose(f) == 0) ? 0 : -EIO;
-	if (n != len)
-		fclose(f);
+	int rc = fwrite(data, 1, len, f) == len ? 0 : -EIO;
+	if (fclose(f) != 0)
+		rc = -EIO;
 	return rc;
 }
 
@@ -356,4 +355,4 @@ static const struct lucid_component *const rpm_components[] = {&rpm_lister, &rpm
 LUCID_PLUGIN_DEFINE(rpm, .version = "1.0.0",
                     .description = "rpm database lister (librpm: SQLite, Berkeley DB) and rpm "
                                    "version comparator",
-                        .license = "Apache-2.0", .fini = rpm_fini, .components = rpm_components)
+                    .license = "Apache-2.0", .fini = rpm_fini, .components = rpm_components)

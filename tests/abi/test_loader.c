@@ -171,8 +171,9 @@ Test(loader, the_build_tree_loads_every_plugin)
 {
 	cr_assert_eq(registry_load_dir(&reg, LUCID_BUILD_ROOT "/plugins", &e), 0, "%s", e.msg);
 	/* the rpm and amqp plugins are optional (meson -Drpm=disabled, -Damqp=disabled) */
-	cr_assert_eq(reg.nplugins, 11u + (registry_comparator(&reg, "rpm") ? 1 : 0) +
-	                                   (registry_find(&reg, LUCID_KIND_NOTIFIER, "amqp") ? 1 : 0));
+	cr_assert_eq(reg.nplugins,
+	             11u + (registry_comparator(&reg, "rpm") ? 1 : 0) +
+	                     (registry_find(&reg, LUCID_KIND_NOTIFIER, "amqp") ? 1 : 0));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_NOTIFIER, "webhook"));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_NOTIFIER, "file"));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_LISTER, "apk"));

@@ -30,8 +30,11 @@ static char *sorted_lines(char *s)
 	size_t n = 0, cap = 64;
 	char **lines = malloc(cap * sizeof *lines);
 	for (char *save = NULL, *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		if (n == cap)
-			lines = realloc(lines, (cap *= 2) * sizeof *lines);
+		if (n == cap) {
+			char **nl = realloc(lines, (cap *= 2) * sizeof *lines);
+			cr_assert_not_null(nl);
+			lines = nl;
+		}
 		lines[n++] = l;
 	}
 	qsort(lines, n, sizeof *lines, cmp_line);

@@ -280,7 +280,8 @@ Test(osrelease, centos_based_on_rhel)
 		cr_assert_str_eq(name, cases[i].ns);
 		bool has = osr_based_on(&info, based, sizeof based);
 		if (cases[i].based_on)
-			cr_assert(has && strcmp(based, cases[i].based_on) == 0, "%s", cases[i].file);
+			cr_assert(has && strcmp(based, cases[i].based_on) == 0, "%s",
+			          cases[i].file);
 		else
 			cr_assert(!has, "%s: based on %s", cases[i].file, based);
 		free(data);
