@@ -40,9 +40,9 @@ struct compute {
 	const struct vuln_rec *v;
 	struct vuln_rec **removed;
 	size_t nremoved;
-	/* memo: the last (version, arch, module, by_source) evaluated for v and its answer */
-	char memo_key[600];
-	int memo;
+	int memo;          /* the verdict on the current run */
+	char *run_version; /* its installed version, copied at its first hit */
+	size_t hits;
 	int bad_versions;
 };
 
@@ -56,7 +56,15 @@ static size_t hash_str(const char *s)
 
 static struct affected *manifest(struct compute *c, const char *digest)
 {
-	size_t b = hash_str(digest);
+	/* a sha256 digest is its own hash: 4 of its hex digits pick the bucket */
+	size_t b = 0;
+	if (strlen(digest) > 11)
+		for (int i = 7; i < 11; i++)
+			b = b << 4 | (size_t)(digest[i] <= '9' ? digest[i] - '0'
+			                                       : (digest[i] | 32) - 'a' + 10);
+	else
+		b = hash_str(digest);
+	b %= BUCKETS;
 	for (struct affected *m = c->table[b]; m; m = m->next)
 		if (!strcmp(m->digest, digest))
 			return m;
@@ -121,30 +129,28 @@ static int on_entry(void *user, const struct rev_entry *e)
 		arena_free(&ra);
 		return 0;
 	}
-	/* manifests with the same installed version are contiguous: evaluate once per run */
-	char key[600];
-	snprintf(key, sizeof key, "%s|%s|%s|%d|%s", e->version, e->arch ? e->arch : "",
-	         e->module ? e->module : "", e->by_source, e->version_format);
-	if (strcmp(key, c->memo_key) != 0) {
+	/* entries holding the package alike are one run: judged once, skipped whole if not */
+	if (e->new_run) {
+		c->run_version = NULL;
 		struct pkg_rec p = {.name = (char *)c->v->package,
 		                    .version = (char *)e->version,
 		                    .arch = (char *)e->arch,
 		                    .version_format = (char *)e->version_format,
 		                    .module = (char *)e->module};
 		c->memo = evaluate(c, &p, e->by_source, e->version);
-		snprintf(c->memo_key, sizeof c->memo_key, "%s", key);
 	}
 	if (!c->memo)
-		return 0;
+		return STORE_SKIP_RUN;
 	struct affected *m = manifest(c, e->digest);
-	for (struct hit *h = m->hits; h; h = h->next_in_manifest)
-		if (h->v == c->v)
-			return 0; /* by its binary and its source name: once */
+	if (m->hits && m->hits->v == c->v)
+		return 0;    /* by its binary and its source name: once */
+	if (!c->run_version) /* one copy per run, shared by its hits */
+		c->run_version = arena_strdup(c->a, e->version);
 	struct hit *h = arena_alloc(c->a, sizeof *h);
-	*h = (struct hit){m->hits, c->v, arena_strdup(c->a, e->version),
-	                  arena_strdup(c->a, c->v->package), e->by_source};
+	*h = (struct hit){m->hits, c->v, c->run_version, (char *)c->v->package, e->by_source};
 	m->hits = h;
 	m->nhits++;
+	c->hits++;
 	return 0;
 }
 
@@ -218,7 +224,6 @@ int notify_operation(const struct registry *reg, struct store *st, uint64_t seq,
 	c.table = arena_alloc(&a, BUCKETS * sizeof *c.table);
 	for (size_t i = 0; rc == 0 && i < d.nadded; i++) {
 		c.v = d.added[i];
-		c.memo_key[0] = 0;
 		if (c.v->state == LUCID_STATE_NOT_AFFECTED)
 			continue;
 		rc = store_manifests_for(st, c.v->ns, c.v->package, on_entry, &c);
@@ -228,10 +233,11 @@ int notify_operation(const struct registry *reg, struct store *st, uint64_t seq,
 	          (unsigned long long)seq, op.feed, d.nadded, d.nremoved);
 	out->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	out->manifests = c.manifests;
+	out->hits = c.hits;
 	if (c.bad_versions)
 		host_logf(LUCID_LOG_WARN, "notifications: %d version comparisons failed",
 		          c.bad_versions);
-	if (rc == 0 && c.manifests) {
+	if (rc == 0 && c.manifests && !cfg->find_only) {
 		/* one entry per manifest (its most severe new vulnerability first), or per pair */
 		char **entries = NULL;
 		size_t n = 0, cap = 0;

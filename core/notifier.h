@@ -21,11 +21,13 @@ struct notifier_config {
 	unsigned retry_max_s;  /* at most this long between attempts; 0 = 3600 */
 	unsigned max_age_s;    /* give up after this long; 0 = 86400 */
 	const char *callback;  /* base URL of GET /notifier/api/v1/notification/ for webhooks */
+	bool find_only;        /* find the affected manifests, store no notification */
 };
 
 struct notify_result {
 	char id[40];      /* the notification's id, "" when nothing was affected */
 	size_t manifests; /* manifests affected */
+	size_t hits;      /* (manifest, record) pairs found */
 	size_t entries;   /* entries stored */
 	double seconds;   /* time to find the affected manifests */
 };

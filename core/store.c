@@ -349,17 +349,16 @@ int store_put_layer(struct store *s, const char *digest, const char *scanner_set
 
 /*
  * The reverse index (pkg_manifests): "ns \0 package" -> one value per manifest holding the
- * package (by binary or source name), sorted so that manifests with the same installed version
- * are contiguous: "version \0 digest \0 b|s \0 format \0 arch \0 module". Notifications
- * evaluate versions from these values alone, without reading any report. A value that would
- * not fit LMDB's 511-byte dupsort limit is stored as "\1 digest" (read the report instead).
+ * package (by binary or source name): "version \0 b|s \0 format \0 arch \0 module \0 digest".
+ * Sorted bytewise, the manifests that hold the package exactly alike (same version, name kind,
+ * arch and module) are one contiguous run, which a notification judges once and skips with one
+ * seek when it does not apply; no report is read. A value that would not fit LMDB's 511-byte
+ * dupsort limit is stored as "\1 digest" (the report is read instead).
  */
 static void rev_value(const struct pkg_rec *p, bool source, const char *digest, struct buf *v)
 {
 	const char *ver = source && p->source_version ? p->source_version : p->version;
 	buf_adds(v, ver);
-	buf_addc(v, 0);
-	buf_adds(v, digest);
 	buf_addc(v, 0);
 	buf_addc(v, source ? 's' : 'b');
 	buf_addc(v, 0);
@@ -368,6 +367,8 @@ static void rev_value(const struct pkg_rec *p, bool source, const char *digest, 
 	buf_adds(v, p->arch ? p->arch : "");
 	buf_addc(v, 0);
 	buf_adds(v, p->module ? p->module : "");
+	buf_addc(v, 0);
+	buf_adds(v, digest);
 	if (v->len > 500 || !*ver) {
 		v->len = 0;
 		buf_addc(v, 1);
@@ -1189,39 +1190,75 @@ int store_manifests_for(struct store *s, const char *ns, const char *package,
 	buf_adds(&key, package);
 	MDB_val k = {key.len, key.data}, v;
 	int rc = 0;
-	for (int r = mdb_cursor_get(c, &k, &v, MDB_SET_KEY); r == 0 && rc == 0;
-	     r = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)) {
-		char val[520];
-		if (v.mv_size >= sizeof val)
+	char val[520], seek[520], prev[520];
+	size_t prev_len = (size_t)-1;
+	int r = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+	struct rev_entry e = {0};
+	while (r == 0 && rc >= 0) {
+		const char *raw = v.mv_data;
+		if (v.mv_size >= sizeof val || v.mv_size == 0) {
+			r = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
 			continue;
-		memcpy(val, v.mv_data, v.mv_size);
-		val[v.mv_size] = 0;
-		struct rev_entry e = {0};
-		if (val[0] == 1) {
-			e.digest = val + 1;
+		}
+		size_t run = 0; /* length of the run's prefix (all but the digest) */
+		if (raw[0] == 1) {
+			memcpy(val, raw + 1, v.mv_size - 1);
+			val[v.mv_size - 1] = 0;
+			e = (struct rev_entry){.digest = val, .new_run = true};
+			prev_len = (size_t)-1;
 		} else {
-			/* six NUL-separated fields */
-			const char *f[6];
-			size_t n = 0;
-			for (size_t i = 0; i <= v.mv_size && n < 6;) { /* the last may be empty */
-				f[n++] = val + i;
-				i += strlen(val + i) + 1;
+			/* the prefix ends after the fifth NUL */
+			const char *p = raw, *end = raw + v.mv_size;
+			for (int z = 0; z < 5 && p; z++) {
+				p = memchr(p, 0, (size_t)(end - p));
+				p = p ? p + 1 : NULL;
 			}
-			if (n < 6)
+			if (!p) {
+				r = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
 				continue;
-			e.version = f[0];
-			e.digest = f[1];
-			e.by_source = f[2][0] == 's';
-			e.version_format = f[3];
-			e.arch = f[4][0] ? f[4] : NULL;
-			e.module = f[5][0] ? f[5] : NULL;
+			}
+			run = (size_t)(p - raw);
+			e.new_run = run != prev_len || memcmp(prev, raw, run) != 0;
+			if (e.new_run) {
+				/* split the prefix once per run */
+				memcpy(prev, raw, run);
+				prev_len = run;
+				const char *f[5];
+				size_t i = 0;
+				for (int z = 0; z < 5; z++) {
+					f[z] = prev + i;
+					i += strlen(prev + i) + 1;
+				}
+				e.version = f[0];
+				e.by_source = f[1][0] == 's';
+				e.version_format = f[2];
+				e.arch = f[3][0] ? f[3] : NULL;
+				e.module = f[4][0] ? f[4] : NULL;
+			}
+			memcpy(val, p, (size_t)(end - p));
+			val[end - p] = 0;
+			e.digest = val;
 		}
 		rc = cb(user, &e);
+		if (rc == STORE_SKIP_RUN && run && run + 1 < sizeof seek) {
+			/* past every value that starts with this run's prefix */
+			memcpy(seek, prev, run);
+			seek[run] = (char)0xff;
+			MDB_val sk = {key.len, key.data}, sv = {run + 1, seek};
+			r = mdb_cursor_get(c, &sk, &sv, MDB_GET_BOTH_RANGE);
+			k = sk;
+			v = sv;
+			rc = 0;
+			continue;
+		}
+		if (rc == STORE_SKIP_RUN)
+			rc = 0;
+		r = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
 	}
 	buf_free(&key);
 	mdb_cursor_close(c);
 	mdb_txn_abort(txn);
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
 #define NOTE_REC_V     1

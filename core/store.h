@@ -91,12 +91,16 @@ int store_op_diff(struct store *s, uint64_t seq, struct arena *a,
 
 /*
  * The manifests indexed with a package named package in namespace ns (binary or source), in
- * order of installed version. Strings are valid during the callback. An entry with only a
- * digest (version NULL) must be checked against the stored report.
+ * runs of identical (version, name kind, format, arch, module). Strings are valid during the
+ * callback, which returns 0 to go on, STORE_SKIP_RUN to skip the rest of the current run, or
+ * < 0 to stop. An entry with only a digest (version NULL) must be checked against the stored
+ * report.
  */
+#define STORE_SKIP_RUN 1
 struct rev_entry {
 	const char *digest, *version, *version_format, *arch, *module;
 	bool by_source;
+	bool new_run; /* the first entry of a run (the previous one held the package otherwise) */
 };
 int store_manifests_for(struct store *s, const char *ns, const char *package,
                         int (*cb)(void *user, const struct rev_entry *r), void *user);
