@@ -154,6 +154,52 @@ static int on_entry(void *user, const struct rev_entry *e)
 	return 0;
 }
 
+#define FIND_THREADS 2
+
+struct worker {
+	struct compute c;
+	struct arena arena;
+	struct vuln_rec **recs;
+	size_t n;
+	int rc;
+};
+
+static void *find_worker(void *arg)
+{
+	struct worker *w = arg;
+	for (size_t i = 0; w->rc == 0 && i < w->n; i++) {
+		w->c.v = w->recs[i];
+		if (w->c.v->state == LUCID_STATE_NOT_AFFECTED)
+			continue;
+		w->rc = store_manifests_for(w->c.st, w->c.v->ns, w->c.v->package, on_entry, &w->c);
+	}
+	return NULL;
+}
+
+/* Add what another worker found to c (its hits stay in that worker's arena). */
+static void merge_into(struct compute *c, struct compute *o)
+{
+	for (struct affected *m = o->first; m; m = m->order) {
+		size_t before = c->manifests;
+		struct affected *into = manifest(c, m->digest);
+		if (c->manifests == before || into->hits) {
+			/* append m's hits to into's */
+			struct hit *last = m->hits;
+			while (last && last->next_in_manifest)
+				last = last->next_in_manifest;
+			if (last) {
+				last->next_in_manifest = into->hits;
+				into->hits = m->hits;
+			}
+		} else {
+			into->hits = m->hits;
+		}
+		into->nhits += m->nhits;
+	}
+	c->hits += o->hits;
+	c->bad_versions += o->bad_versions;
+}
+
 struct diff_collect {
 	struct arena *a;
 	struct vuln_rec **added, **removed;
@@ -219,15 +265,39 @@ int notify_operation(const struct registry *reg, struct store *st, uint64_t seq,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct diff_collect d = {&a, NULL, NULL, 0, 0, 0, 0};
 	int rc = store_op_diff(st, seq, &a, on_diff, &d);
-	struct compute c = {
-	        .reg = reg, .st = st, .a = &a, .removed = d.removed, .nremoved = d.nremoved};
-	c.table = arena_alloc(&a, BUCKETS * sizeof *c.table);
-	for (size_t i = 0; rc == 0 && i < d.nadded; i++) {
-		c.v = d.added[i];
-		if (c.v->state == LUCID_STATE_NOT_AFFECTED)
-			continue;
-		rc = store_manifests_for(st, c.v->ns, c.v->package, on_entry, &c);
+	/* the added records are split between worker threads, each with its own read
+	 * transactions and tables, merged afterwards */
+	struct worker w[FIND_THREADS];
+	size_t nw = d.nadded >= 64 ? FIND_THREADS : 1;
+	pthread_t tid[FIND_THREADS];
+	bool started[FIND_THREADS] = {0};
+	for (size_t k = 0; k < nw; k++) {
+		memset(&w[k], 0, sizeof w[k]);
+		w[k].c = (struct compute){.reg = reg,
+		                          .st = st,
+		                          .a = &w[k].arena,
+		                          .removed = d.removed,
+		                          .nremoved = d.nremoved};
+		w[k].c.table = arena_alloc(&w[k].arena, BUCKETS * sizeof *w[k].c.table);
+		w[k].recs = d.added + k * d.nadded / nw;
+		w[k].n = (k + 1) * d.nadded / nw - k * d.nadded / nw;
+		if (rc == 0 && k > 0)
+			started[k] = pthread_create(&tid[k], NULL, find_worker, &w[k]) == 0;
 	}
+	if (rc == 0)
+		find_worker(&w[0]);
+	for (size_t k = 1; k < nw; k++) {
+		if (started[k])
+			pthread_join(tid[k], NULL);
+		else if (rc == 0)
+			find_worker(&w[k]);
+	}
+	struct compute c = w[0].c;
+	for (size_t k = 0; k < nw; k++)
+		if (w[k].rc < 0 && rc == 0)
+			rc = w[k].rc;
+	for (size_t k = 1; k < nw; k++)
+		merge_into(&c, &w[k].c);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	host_logf(LUCID_LOG_DEBUG, "update %llu of %s: %zu records added, %zu removed",
 	          (unsigned long long)seq, op.feed, d.nadded, d.nremoved);
@@ -285,6 +355,8 @@ int notify_operation(const struct registry *reg, struct store *st, uint64_t seq,
 			          out->id, (unsigned long long)seq, op.feed, c.manifests, n,
 			          out->seconds);
 	}
+	for (size_t k = 0; k < nw; k++)
+		arena_free(&w[k].arena);
 	free(d.added);
 	free(d.removed);
 	arena_free(&a);
