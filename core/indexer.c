@@ -597,10 +597,7 @@ int index_manifest(const struct registry *reg, struct store *st, const struct re
 			rc = store_put_layer(st, l->digest, scanner_set, res, e);
 	}
 	if (rc == 0) {
-		index_coalesce(out, a);
-		char *state = index_state(reg, o->file_cap);
-		out->state = arena_strdup(a, state);
-		free(state);
+		index_finish(reg, out, o->file_cap, a);
 		if (st)
 			rc = store_put_report(st, out, e);
 	}
@@ -701,10 +698,7 @@ int index_image(const struct registry *reg, struct store *st, const char *locati
 		goto out;
 coalesce:
 	if (rc == 0) {
-		index_coalesce(out, a);
-		char *state = index_state(reg, o->file_cap);
-		out->state = arena_strdup(a, state);
-		free(state);
+		index_finish(reg, out, o->file_cap, a);
 		if (st)
 			rc = store_put_report(st, out, e);
 	}

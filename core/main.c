@@ -97,6 +97,18 @@ static char *db_path(struct globals *g)
 	return store_default_path();
 }
 
+/* Load the plugins, then open the database: what every command that scans or serves needs. */
+static int open_plugins_and_store(struct globals *g, struct store **st, struct err *e)
+{
+	int rc = load_plugins(g, e);
+	if (rc < 0)
+		return rc;
+	char *path = db_path(g);
+	rc = store_open(path, st, e);
+	free(path);
+	return rc;
+}
+
 static int cmd_scan(struct globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {{"format", required_argument, 0, 'f'},
@@ -138,12 +150,8 @@ static int cmd_scan(struct globals *g, int argc, char **argv)
 		return EXIT_INPUT;
 	}
 	struct err e = {0};
-	if (load_plugins(g, &e) < 0)
-		return die(&e);
-	char *path = db_path(g);
 	struct store *st;
-	int rc = store_open(path, &st, &e);
-	free(path);
+	int rc = open_plugins_and_store(g, &st, &e);
 	if (rc < 0)
 		return die(&e);
 	struct arena a = {0};
@@ -205,6 +213,25 @@ static struct notifier_config notifier_config_of(const struct config *c)
 	                                .retry_max_s = n->retry_max_s,
 	                                .max_age_s = n->max_age_s,
 	                                .callback = n->callback};
+}
+
+/* The notifications of every operation an update committed; < 0 if one failed. */
+static int notify_committed(struct globals *g, struct store *st, const struct update_result *res,
+                            const struct notifier_config *nc)
+{
+	int rc = 0;
+	for (size_t i = 0; i < res->nops; i++) {
+		struct notify_result nr;
+		struct err ne = {0};
+		if (notify_operation(&g->reg, st, res->ops[i], nc, &nr, &ne) < 0) {
+			fprintf(stderr, "lucid: notifications: %s\n", ne.msg);
+			rc = -1;
+		} else if (nr.id[0]) {
+			fprintf(stderr, "lucid: notification %s: %zu manifests newly affected\n",
+			        nr.id, nr.manifests);
+		}
+	}
+	return rc;
 }
 
 static int cmd_update(struct globals *g, int argc, char **argv)
@@ -279,17 +306,8 @@ static int cmd_update(struct globals *g, int argc, char **argv)
 		        res.updated, res.unchanged, res.failed);
 	/* what the committed changes newly affect among the indexed images */
 	struct notifier_config nc = notifier_config_of(&g->cfg);
-	for (size_t i = 0; i < res.nops; i++) {
-		struct notify_result nr;
-		struct err ne = {0};
-		if (notify_operation(&g->reg, st, res.ops[i], &nc, &nr, &ne) < 0) {
-			fprintf(stderr, "lucid: notifications: %s\n", ne.msg);
-			status = EXIT_INPUT;
-		} else if (nr.id[0]) {
-			fprintf(stderr, "lucid: notification %s: %zu manifests newly affected\n",
-			        nr.id, nr.manifests);
-		}
-	}
+	if (notify_committed(g, st, &res, &nc) < 0)
+		status = EXIT_INPUT;
 	if (nc.nsinks)
 		notify_deliver_due(&g->reg, st, &nc, (int64_t)time(NULL), &e);
 	free(res.ops);
@@ -333,12 +351,7 @@ static int update_round(struct globals *g, struct store *st, const struct notifi
 	struct update_result res = {0};
 	struct err e = {0};
 	int rc = update_feeds(&g->reg, st, src, n, false, &res, &e);
-	for (size_t i = 0; i < res.nops; i++) {
-		struct notify_result nr;
-		struct err ne = {0};
-		if (notify_operation(&g->reg, st, res.ops[i], nc, &nr, &ne) < 0)
-			fprintf(stderr, "lucid: notifications: %s\n", ne.msg);
-	}
+	notify_committed(g, st, &res, nc);
 	host_logf(LUCID_LOG_INFO, "update round: %zu updated, %zu unchanged, %zu failed",
 	          res.updated, res.unchanged, res.failed);
 	free(res.ops);
@@ -456,12 +469,8 @@ static int cmd_serve(struct globals *g, int argc, char **argv)
 		return EXIT_INPUT;
 	}
 	struct err e = {0};
-	if (load_plugins(g, &e) < 0)
-		return die(&e);
-	char *path = db_path(g);
 	struct store *st;
-	int rc = store_open(path, &st, &e);
-	free(path);
+	int rc = open_plugins_and_store(g, &st, &e);
 	if (rc < 0)
 		return die(&e);
 	curl_global_init(CURL_GLOBAL_DEFAULT);

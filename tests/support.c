@@ -125,3 +125,12 @@ char *slurp(const char *path, size_t *len)
 		*len = n;
 	return data;
 }
+
+void write_dla_versions(const char *full, const char *older)
+{
+	cr_assert_eq(
+	        sh("gzip -dc '%s' > '%s' && n=$(grep -n '^\\[.*DLA-899-1 ' '%s' | cut -d: -f1) "
+	           "&& test -n \"$n\" && tail -n +$n '%s' > '%s'",
+	           data_path("feeds/debian/DLA-list.gz"), full, full, full, older),
+	        0, "cannot slice the DLA list");
+}

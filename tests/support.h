@@ -27,6 +27,12 @@ void run_cmd(const char *const *argv, struct run_result *res);
 void run_free(struct run_result *res);
 /* Run a shell command; returns its exit status. */
 int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Write the real DLA list (tests/data/feeds/debian/DLA-list.gz) whole to full, and its older
+ * part, the advisories up to DLA-899-1 (April 2017), to older (test fails if it cannot).
+ */
+void write_dla_versions(const char *full, const char *older);
+
 /* Read a whole file (test fails if it cannot). */
 char *slurp(const char *path, size_t *len);
 
