@@ -750,6 +750,25 @@ Test(api, report_cache_follows_the_data)
 	stop_server();
 }
 
+/*
+ * Write the DLA list whole to TMP/dla-full and its older part to TMP/dla-feed (path in feed),
+ * and load the older part: the feed the servers of the notification tests then watch.
+ */
+static void load_older_dla(char *feed, size_t n)
+{
+	char full[4200];
+	snprintf(feed, n, "%s", in_tmp("dla-feed"));
+	snprintf(full, sizeof full, "%s/dla-full", tmp);
+	write_dla_versions(full, feed);
+	char src[4300];
+	snprintf(src, sizeof src, "debian=%s", feed);
+	const char *upd[] = {lucid_path(), "--db", db, "update", "--feed", src, NULL};
+	struct run_result rr = {0};
+	run_cmd(upd, &rr);
+	cr_assert_eq(rr.status, 0, "%s", rr.err);
+	run_free(&rr);
+}
+
 /* The distinct vulnerability names of a report (JSON text of either shape), one per line. */
 static char *vuln_names(const char *json)
 {
@@ -832,18 +851,8 @@ static char *scan_names(const char *image)
 Test(api, notifications_without_rescanning)
 {
 	char feed[4200];
-	snprintf(feed, sizeof feed, "%s", in_tmp("dla-feed"));
-	{
-		char full[4200];
-		snprintf(full, sizeof full, "%s/dla-full", tmp);
-		write_dla_versions(full, feed);
-	}
+	load_older_dla(feed, sizeof feed);
 	struct run_result rr = {0};
-	char src[4300];
-	snprintf(src, sizeof src, "debian=%s", feed);
-	const char *upd[] = {lucid_path(), "--db", db, "update", "--feed", src, NULL};
-	run_cmd(upd, &rr);
-	cr_assert_eq(rr.status, 0, "%s", rr.err);
 	run_free(&rr);
 	char cfg[8000];
 	snprintf(cfg, sizeof cfg,
@@ -998,18 +1007,8 @@ Test(api, notifications_without_rescanning)
 Test(api, a_hanging_sink_blocks_nothing_else)
 {
 	char feed[4200];
-	snprintf(feed, sizeof feed, "%s", in_tmp("dla-feed"));
-	{
-		char full[4200];
-		snprintf(full, sizeof full, "%s/dla-full", tmp);
-		write_dla_versions(full, feed);
-	}
+	load_older_dla(feed, sizeof feed);
 	struct run_result rr = {0};
-	char src[4300];
-	snprintf(src, sizeof src, "debian=%s", feed);
-	const char *upd[] = {lucid_path(), "--db", db, "update", "--feed", src, NULL};
-	run_cmd(upd, &rr);
-	cr_assert_eq(rr.status, 0, "%s", rr.err);
 	const char *scan[] = {
 	        lucid_path(), "--db", db, "scan", data_path("images/debian-7-wheezy.layer.tar.gz"),
 	        NULL};
