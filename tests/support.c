@@ -134,3 +134,15 @@ void write_dla_versions(const char *full, const char *older)
 	           data_path("feeds/debian/DLA-list.gz"), full, full, full, older),
 	        0, "cannot slice the DLA list");
 }
+
+int read_port(const char *dir, const char *name)
+{
+	char path[4300];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	size_t len;
+	char *p = slurp(path, &len);
+	int port = atoi(p);
+	free(p);
+	cr_assert(port > 0 && port < 65536, "%s holds no port", path);
+	return port;
+}

@@ -33,6 +33,9 @@ int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void write_dla_versions(const char *full, const char *older);
 
+/* The port number a loopback helper wrote to file dir/name (test fails if it cannot). */
+int read_port(const char *dir, const char *name);
+
 /* Read a whole file (test fails if it cannot). */
 char *slurp(const char *path, size_t *len);
 

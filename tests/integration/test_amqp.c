@@ -42,12 +42,7 @@ Test(amqp, notifications_published_to_rabbitmq)
 	if (rc == 77 * 256 || rc == 77)
 		cr_skip_test("rabbitmq-server is not installed");
 	cr_assert_eq(rc, 0, "the broker did not start (see %s/broker/broker.log)", tmp);
-	char path[4200];
-	snprintf(path, sizeof path, "%s/broker/amqp.port", tmp);
-	size_t len;
-	char *p = slurp(path, &len);
-	port = atoi(p);
-	free(p);
+	port = read_port(tmp, "broker/amqp.port");
 	char feed[4200];
 	snprintf(feed, sizeof feed, "%s/dla-feed", tmp);
 	{
@@ -93,6 +88,7 @@ Test(amqp, notifications_published_to_rabbitmq)
 	                "'%s'",
 	                port, out),
 	             0, "no message in the queue");
+	size_t len;
 	char *msg = slurp(out, &len);
 	json_t *j = json_loads(msg, 0, NULL);
 	cr_assert_not_null(j, "%s", msg);

@@ -150,13 +150,8 @@ static int start_blob_server(void)
 		_exit(127);
 	}
 	for (int i = 0; i < 100; i++) {
-		if (access(portfile, R_OK) == 0) {
-			size_t len;
-			char *p = slurp(portfile, &len);
-			int port = atoi(p);
-			free(p);
-			return port;
-		}
+		if (access(portfile, R_OK) == 0)
+			return read_port(tmp, "www.port");
 		usleep(50 * 1000);
 	}
 	cr_assert_fail("the blob server did not start");

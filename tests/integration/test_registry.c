@@ -42,12 +42,7 @@ static bool registry_up(void)
 	cr_assert_eq(sh("'%s' '%s/reg' 'oci-archive:%s:layered' debian:layered",
 	                data_path("../integration/registry-up"), tmp, oci),
 	             0, "the registry did not come up");
-	char path[4200];
-	snprintf(path, sizeof path, "%s/reg/registry.port", tmp);
-	size_t len;
-	char *p = slurp(path, &len);
-	port = atoi(p);
-	free(p);
+	port = read_port(tmp, "reg/registry.port");
 	snprintf(ref, sizeof ref, "registry://127.0.0.1:%d/debian:layered", port);
 	snprintf(cfgdir, sizeof cfgdir, "%s/docker", tmp);
 	cr_assert_eq(sh("mkdir -p '%s' && printf '{\"auths\": {\"127.0.0.1:%d\": {\"auth\": "
