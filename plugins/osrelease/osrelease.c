@@ -35,7 +35,13 @@ static int osr_detect(void *self, const struct lucid_ctx *ctx, const struct luci
 	const char *data;
 	size_t len;
 	bool ok = false;
-	if (read_small(layer, "etc/os-release", &data, &len) == 0)
+	/* Ubuntu: lsb-release first, as Canonical's own tools read it (DISTRIB_RELEASE is the
+	 * release its security data names); another system's lsb-release never overrides its
+	 * os-release */
+	if (read_small(layer, "etc/lsb-release", &data, &len) == 0)
+		ok = osr_parse_lsb_release(data, len, &info) && strcmp(info.id, "ubuntu") == 0 &&
+		     info.version_id[0];
+	if (!ok && read_small(layer, "etc/os-release", &data, &len) == 0)
 		ok = osr_parse_os_release(data, len, &info);
 	if (!ok && read_small(layer, "usr/lib/os-release", &data, &len) == 0)
 		ok = osr_parse_os_release(data, len, &info);
@@ -86,8 +92,8 @@ static const struct lucid_component osr_detector = {
         .size = sizeof(struct lucid_component),
         .kind = LUCID_KIND_DETECTOR,
         .name = "os-release",
-        .version = "4", /* 2: Alpine; 3: Red Hat family release files, major-release names;
-                           4: CentOS Linux based on RHEL */
+        .version = "5", /* 2: Alpine; 3: Red Hat family release files, major-release names;
+                           4: CentOS Linux based on RHEL; 5: Ubuntu's lsb-release first */
         .ops = &osr_ops,
 };
 
