@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <lucid/error.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /*
@@ -162,6 +164,89 @@ static int spool_file(const char *tmpl_dir, struct err *e)
 	return fd;
 }
 
+/* Write every regular file under dir/rel (sorted, dotfiles skipped, symlinks not followed) into
+ * the tar being written; *total counts their bytes against max. */
+static int tar_tree(struct archive *w, const char *dir, const char *rel, int depth, uint64_t max,
+                    uint64_t *total, struct err *e)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s%s%s", dir, *rel ? "/" : "", rel);
+	if (depth > 32)
+		return err_set(e, LUCID_ELIMIT, "%s: directories nested too deep", path);
+	struct dirent **names;
+	int n = scandir(path, &names, NULL, alphasort);
+	if (n < 0)
+		return err_set(e, -errno, "%s: %s", path, strerror(errno));
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		char sub[4096], full[8192];
+		snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", name);
+		snprintf(full, sizeof full, "%s/%s", dir, sub);
+		struct stat st;
+		if (rc < 0 || name[0] == '.' || lstat(full, &st) != 0)
+			goto next;
+		if (S_ISDIR(st.st_mode)) {
+			rc = tar_tree(w, dir, sub, depth + 1, max, total, e);
+			goto next;
+		}
+		if (!S_ISREG(st.st_mode))
+			goto next;
+		*total += (uint64_t)st.st_size;
+		if (*total > max) {
+			rc = err_set(e, LUCID_ELIMIT, "%s: larger than %llu bytes", dir,
+			             (unsigned long long)max);
+			goto next;
+		}
+		int fd = open(full, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			rc = err_set(e, -errno, "%s: %s", full, strerror(errno));
+			goto next;
+		}
+		struct archive_entry *ae = archive_entry_new();
+		archive_entry_set_pathname(ae, sub);
+		archive_entry_set_filetype(ae, AE_IFREG);
+		archive_entry_set_perm(ae, 0644);
+		archive_entry_set_size(ae, st.st_size);
+		if (archive_write_header(w, ae) != ARCHIVE_OK)
+			rc = err_set(e, -EIO, "%s: %s", full, archive_error_string(w));
+		char buf[65536];
+		ssize_t got;
+		int64_t left = st.st_size;
+		while (rc == 0 && left > 0 && (got = read(fd, buf, sizeof buf)) > 0) {
+			if (got > left)
+				got = (ssize_t)left; /* the file grew: the header's size holds */
+			if (archive_write_data(w, buf, (size_t)got) < 0)
+				rc = err_set(e, -EIO, "%s: %s", full, archive_error_string(w));
+			left -= got;
+		}
+		if (rc == 0 && left > 0)
+			rc = err_set(e, -EIO, "%s: changed while being read", full);
+		archive_entry_free(ae);
+		close(fd);
+	next:
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+static int spool_directory(const char *dir, int fd, uint64_t max, struct err *e)
+{
+	struct archive *w = archive_write_new();
+	archive_write_set_format_pax_restricted(w);
+	int rc = 0;
+	if (archive_write_open_fd(w, fd) != ARCHIVE_OK)
+		rc = err_set(e, -EIO, "%s: %s", dir, archive_error_string(w));
+	uint64_t total = 0;
+	if (rc == 0)
+		rc = tar_tree(w, dir, "", 0, max, &total, e);
+	if (archive_write_close(w) != ARCHIVE_OK && rc == 0)
+		rc = err_set(e, -EIO, "%s: %s", dir, archive_error_string(w));
+	archive_write_free(w);
+	return rc;
+}
+
 int http_request(const struct lucid_http_request *req, struct lucid_http_response *resp,
                  struct err *e)
 {
@@ -178,7 +263,21 @@ int http_request(const struct lucid_http_request *req, struct lucid_http_respons
 
 	if (!is_remote(r.url)) {
 		const char *path = str_has_prefix(r.url, "file://") ? r.url + 7 : r.url;
-		rp->fd = open(path, O_RDONLY | O_CLOEXEC);
+		struct stat st;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			/* a directory reads as a tar of its files (the fetcher sees one archive) */
+			const char *tmp = getenv("TMPDIR");
+			rp->fd = spool_file(tmp && *tmp ? tmp : "/tmp", e);
+			int rc = rp->fd < 0 ? rp->fd : spool_directory(path, rp->fd, rp->max, e);
+			if (rc < 0 || lseek(rp->fd, 0, SEEK_SET) < 0) {
+				if (rc >= 0)
+					rc = err_set(e, -errno, "%s: %s", path, strerror(errno));
+				http_release(&(struct lucid_http_response){.priv = rp});
+				return rc;
+			}
+		} else {
+			rp->fd = open(path, O_RDONLY | O_CLOEXEC);
+		}
 		if (rp->fd < 0) {
 			int rc = err_set(e, -errno, "%s: %s", path, strerror(errno));
 			http_release(&(struct lucid_http_response){.priv = rp});

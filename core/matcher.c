@@ -80,14 +80,32 @@ int match_applies(const struct registry *reg, const struct pkg_rec *pkg, const s
 	if (v->module ? !module_matches(v->module, pkg->module)
 	              : (pkg->module && v->package_kind == LUCID_PACKAGE_BINARY))
 		return 0; /* modular packages are covered by their stream's records only */
+	if (v->state != LUCID_STATE_FIXED && !v->introduced && !v->last_affected)
+		return 1;
+	const struct component *c = registry_comparator(reg, v->version_format);
+	if (!c)
+		return 0;
+	int cmp;
+	/* the range [introduced, fixed_in) or [introduced, last_affected] */
 	if (v->state == LUCID_STATE_FIXED) {
-		const struct component *c = registry_comparator(reg, v->version_format);
-		if (!c || !v->fixed_in)
+		if (!v->fixed_in)
 			return 0;
-		int cmp;
 		if (c->ops.comparator.compare(c->plugin->self, installed, v->fixed_in, &cmp) < 0)
 			return LUCID_EVERSION;
 		if (cmp >= 0)
+			return 0;
+	}
+	if (v->last_affected) {
+		if (c->ops.comparator.compare(c->plugin->self, installed, v->last_affected, &cmp) <
+		    0)
+			return LUCID_EVERSION;
+		if (cmp > 0)
+			return 0;
+	}
+	if (v->introduced) {
+		if (c->ops.comparator.compare(c->plugin->self, installed, v->introduced, &cmp) < 0)
+			return LUCID_EVERSION;
+		if (cmp < 0)
 			return 0;
 	}
 	return 1;
@@ -135,8 +153,75 @@ static int on_vuln(void *user, struct vuln_rec *v)
 		m->cap = m->cap ? m->cap * 2 : 64;
 		m->out->m = xrealloc(m->out->m, m->cap * sizeof *m->out->m);
 	}
-	m->out->m[m->out->n++] = (struct match){m->pkg, v, m->installed};
+	m->out->m[m->out->n++] = (struct match){m->pkg, v, m->installed, NULL, NULL};
 	return 0;
+}
+
+/* The CVE a record is about: its id, else the first CVE among its aliases; NULL if none. */
+static const char *cve_of(const struct vuln_rec *v, struct arena *a)
+{
+	if (!strncmp(v->id, "CVE-", 4))
+		return v->id;
+	for (const char *p = v->aliases; p && *p;) {
+		while (*p == ' ')
+			p++;
+		const char *e = strchr(p, ' ');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n > 4 && !strncmp(p, "CVE-", 4))
+			return arena_strndup(a, p, n);
+		p += n;
+	}
+	return NULL;
+}
+
+struct enrich_merge {
+	struct arena *a;
+	struct enrich_rec *into;
+};
+
+/* Each part from the first feed (in feed-id order) that states it. */
+static int merge_enrichment(void *user, struct enrich_rec *en)
+{
+	struct enrich_merge *m = user;
+	if (!m->into) {
+		m->into = arena_alloc(m->a, sizeof *m->into);
+		memset(m->into, 0, sizeof *m->into);
+		m->into->cve = en->cve;
+	}
+	struct enrich_rec *t = m->into;
+	uint32_t fresh = en->parts & ~t->parts;
+	if (fresh & LUCID_ENRICH_CVSS3) {
+		t->cvss3_vector = en->cvss3_vector;
+		t->cvss3_score = en->cvss3_score;
+	}
+	if (fresh & LUCID_ENRICH_CVSS4) {
+		t->cvss4_vector = en->cvss4_vector;
+		t->cvss4_score = en->cvss4_score;
+	}
+	if (fresh & LUCID_ENRICH_EPSS) {
+		t->epss = en->epss;
+		t->epss_percentile = en->epss_percentile;
+		t->epss_date = en->epss_date;
+	}
+	if (fresh & LUCID_ENRICH_KEV) {
+		t->kev_added = en->kev_added;
+		t->kev_due = en->kev_due;
+		t->kev_ransomware = en->kev_ransomware;
+	}
+	t->parts |= fresh;
+	return 0;
+}
+
+/* Attach what the enrichment feeds (NVD, EPSS, KEV) state about m's CVE; none is fine. */
+static void attach_enrichments(struct store_reader *r, struct arena *a, struct match *m)
+{
+	m->cve = cve_of(m->vuln, a);
+	m->enrich = NULL;
+	if (!m->cve)
+		return;
+	struct enrich_merge mm = {a, NULL};
+	store_enrichments_for(r, m->cve, a, merge_enrichment, &mm);
+	m->enrich = mm.into;
 }
 
 static int cmp_match(const void *x, const void *y)
@@ -184,6 +269,8 @@ int match_report(const struct registry *reg, struct store *st, const struct inde
 			}
 		}
 	}
+	for (size_t i = 0; i < out->n; i++)
+		attach_enrichments(r, a, &out->m[i]);
 	store_reader_end(r);
 	if (m.bad_versions)
 		host_logf(LUCID_LOG_WARN, "%d version comparisons failed (unparsable versions)",

@@ -59,13 +59,27 @@ struct vuln_rec {
 	int32_t package_kind; /* enum lucid_package_kind */
 	char *arch, *module;  /* constraints, or NULL */
 	char *document;       /* the upstream document, or NULL */
+	char *introduced;     /* first affected version, or NULL (every version) */
+	char *last_affected;  /* last affected version (inclusive), or NULL */
+	char *aliases;        /* space-separated other ids, or NULL */
+};
+
+/* What one feed states about one CVE (struct lucid_enrichment as stored). */
+struct enrich_rec {
+	char *feed, *cve;
+	uint32_t parts; /* enum lucid_enrichment_part */
+	char *cvss3_vector, *cvss4_vector;
+	double cvss3_score, cvss4_score, epss, epss_percentile;
+	char *epss_date, *kev_added, *kev_due, *kev_ransomware;
 };
 
 /* A match: package pkg is affected by vuln. */
 struct match {
 	const struct pkg_rec *pkg;
 	struct vuln_rec *vuln;
-	const char *installed; /* the version compared (binary or source) */
+	const char *installed;     /* the version compared (binary or source) */
+	const char *cve;           /* the CVE its enrichments are looked up by, or NULL */
+	struct enrich_rec *enrich; /* what the enrichment feeds state about cve, merged; NULL */
 };
 
 struct vuln_report {

@@ -1,6 +1,8 @@
 #include "report.h"
 
 #include <jansson.h>
+#include <lucid/record.h>
+#include <stdbool.h>
 #include <string.h>
 
 static json_t *str_or_null(const char *s)
@@ -29,6 +31,42 @@ static json_t *links_array(const char *links)
 		p += n;
 	}
 	return arr;
+}
+
+json_t *report_enrichment_json(const struct match *m)
+{
+	const struct enrich_rec *en = m->enrich;
+	if (!en)
+		return json_null();
+	json_t *o = json_object();
+	json_object_set_new(o, "cve", json_string(en->cve));
+	if (en->parts & LUCID_ENRICH_CVSS3) {
+		json_t *c = json_object();
+		json_object_set_new(c, "vector", json_string(en->cvss3_vector));
+		json_object_set_new(c, "base_score", json_real(en->cvss3_score));
+		json_object_set_new(o, "cvss3", c);
+	}
+	if (en->parts & LUCID_ENRICH_CVSS4) {
+		json_t *c = json_object();
+		json_object_set_new(c, "vector", json_string(en->cvss4_vector));
+		json_object_set_new(c, "base_score", json_real(en->cvss4_score));
+		json_object_set_new(o, "cvss4", c);
+	}
+	if (en->parts & LUCID_ENRICH_EPSS) {
+		json_t *c = json_object();
+		json_object_set_new(c, "probability", json_real(en->epss));
+		json_object_set_new(c, "percentile", json_real(en->epss_percentile));
+		json_object_set_new(c, "date", str_or_null(en->epss_date));
+		json_object_set_new(o, "epss", c);
+	}
+	if (en->parts & LUCID_ENRICH_KEV) {
+		json_t *c = json_object();
+		json_object_set_new(c, "date_added", str_or_null(en->kev_added));
+		json_object_set_new(c, "due_date", str_or_null(en->kev_due));
+		json_object_set_new(c, "ransomware", str_or_null(en->kev_ransomware));
+		json_object_set_new(o, "known_exploited", c);
+	}
+	return o;
 }
 
 char *report_json(const struct index_report *r, const struct vuln_report *v)
@@ -97,8 +135,10 @@ char *report_json(const struct index_report *r, const struct vuln_report *v)
 		json_object_set_new(o, "advisory", str_or_null(m->vuln->advisory));
 		json_object_set_new(o, "layer", str_or_null(layer_digest(r, m->pkg->layer)));
 		json_object_set_new(o, "links", links_array(m->vuln->links));
+		json_object_set_new(o, "aliases", links_array(m->vuln->aliases));
 		json_object_set_new(o, "description", str_or_null(m->vuln->description));
 		json_object_set_new(o, "feed", str_or_null(m->vuln->feed));
+		json_object_set_new(o, "enrichments", report_enrichment_json(m));
 		json_array_append_new(vulns, o);
 	}
 	json_object_set_new(root, "vulnerabilities", vulns);
@@ -142,6 +182,9 @@ void report_table(FILE *f, const struct index_report *r, const struct vuln_repor
 	        v->n, counts[5], counts[4], counts[3], counts[2], counts[1], counts[0]);
 	if (!v->n)
 		return;
+	bool enriched = false;
+	for (size_t i = 0; i < v->n; i++)
+		enriched |= v->m[i].enrich != NULL;
 	size_t w[5] = {7, 9, 13, 8, 8};
 	for (size_t i = 0; i < v->n; i++) {
 		const struct match *m = &v->m[i];
@@ -153,17 +196,33 @@ void report_table(FILE *f, const struct index_report *r, const struct vuln_repor
 			if (l[k] > w[k])
 				w[k] = l[k];
 	}
-	fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)w[0], "PACKAGE", (int)w[1],
-	        "INSTALLED", (int)w[2], "VULNERABILITY", (int)w[3], "SEVERITY", (int)w[4],
-	        "FIXED IN", "LAYER");
+	fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-*s  ", (int)w[0], "PACKAGE", (int)w[1], "INSTALLED",
+	        (int)w[2], "VULNERABILITY", (int)w[3], "SEVERITY", (int)w[4], "FIXED IN");
+	if (enriched)
+		fprintf(f, "%-4s  %-6s  %-3s  ", "CVSS", "EPSS", "KEV");
+	fprintf(f, "LAYER\n");
 	for (size_t i = 0; i < v->n; i++) {
 		const struct match *m = &v->m[i];
 		char sd[24];
 		const char *fixed =
 		        m->vuln->fixed_in ? m->vuln->fixed_in : state_name(m->vuln->state);
-		fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-*s  %u:%s\n", (int)w[0], m->pkg->name,
-		        (int)w[1], m->pkg->version, (int)w[2], m->vuln->id, (int)w[3],
-		        severity_name(m->vuln->severity), (int)w[4], fixed, m->pkg->layer + 1,
+		fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-*s  ", (int)w[0], m->pkg->name, (int)w[1],
+		        m->pkg->version, (int)w[2], m->vuln->id, (int)w[3],
+		        severity_name(m->vuln->severity), (int)w[4], fixed);
+		if (enriched) {
+			const struct enrich_rec *en = m->enrich;
+			uint32_t parts = en ? en->parts : 0;
+			char cvss[16] = "-", epss[16] = "-";
+			if (parts & LUCID_ENRICH_CVSS3)
+				snprintf(cvss, sizeof cvss, "%.1f", en->cvss3_score);
+			else if (parts & LUCID_ENRICH_CVSS4)
+				snprintf(cvss, sizeof cvss, "%.1f", en->cvss4_score);
+			if (parts & LUCID_ENRICH_EPSS)
+				snprintf(epss, sizeof epss, "%.2f%%", en->epss * 100.0);
+			fprintf(f, "%-4s  %-6s  %-3s  ", cvss, epss,
+			        parts & LUCID_ENRICH_KEV ? "yes" : "-");
+		}
+		fprintf(f, "%u:%s\n", m->pkg->layer + 1,
 		        short_digest(layer_digest(r, m->pkg->layer), sd));
 	}
 }

@@ -16,14 +16,17 @@
  * v3: the namespace's based_on (layers, reports) */
 #define LAYER_REC_V  3
 #define REPORT_REC_V 3
-#define VULN_REC_V   3 /* v3: the upstream document the record came from */
+#define VULN_REC_V                                                                                 \
+	4 /* v3: the upstream document the record came from; v4: introduced,
+                           last_affected, aliases */
+#define ENRICH_REC_V 1
 #define FEED_REC_V   2 /* v2: the incremental-update cursor, the URL last fetched */
 
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, layers, manifests, reports, pkg_manifests, vulns, vuln_index, feed_vulns,
 	        doc_vulns, feeds, update_ops, op_diff, v1_layers, notifications,
-	        notification_entries, deliveries;
+	        notification_entries, deliveries, enrichments, feed_enrich;
 	unsigned op_retention;
 	char *path;
 };
@@ -131,6 +134,8 @@ int store_open(const char *path, struct store **out, struct err *e)
 	        {"notifications", &s->notifications, 0},
 	        {"notification_entries", &s->notification_entries, 0},
 	        {"deliveries", &s->deliveries, 0},
+	        {"enrichments", &s->enrichments, 0},
+	        {"feed_enrich", &s->feed_enrich, MDB_DUPSORT},
 	};
 	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
 		if ((rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE | dbs[i].flags, dbs[i].dbi)) !=
@@ -587,8 +592,10 @@ struct feed_txn {
 	struct store *s;
 	MDB_txn *txn;
 	char *feed;
-	bool delta;    /* changes documents in place; else replaces the whole feed */
-	uint64_t base; /* delta: the feed's record count before */
+	bool delta;          /* changes documents in place; else replaces the whole feed */
+	uint64_t base;       /* delta: the feed's record count before */
+	uint64_t enriched;   /* CVE enrichments added that the feed did not have */
+	bool enrich_changed; /* enrichments written or cleared: reports change */
 };
 
 static void vuln_key(const char *ns, const char *pkg, struct buf *key)
@@ -659,6 +666,92 @@ static int doc_index_clear(struct store *s, MDB_txn *txn, const char *feed)
 	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
 }
 
+static void enrich_key(const char *cve, const char *feed, struct buf *key)
+{
+	buf_adds(key, cve);
+	buf_addc(key, 0);
+	buf_adds(key, feed);
+}
+
+/* Delete every enrichment the feed stated (a whole replacement states them again). */
+static int enrich_clear(struct feed_txn *t)
+{
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t->txn, t->s->feed_enrich, &c);
+	if (rc)
+		return rc;
+	MDB_val fk = {strlen(t->feed), t->feed}, cve;
+	rc = mdb_cursor_get(c, &fk, &cve, MDB_SET_KEY);
+	while (rc == 0) {
+		struct buf key = {0};
+		buf_add(&key, cve.mv_data, cve.mv_size);
+		buf_addc(&key, 0);
+		buf_adds(&key, t->feed);
+		MDB_val k = {key.len, key.data};
+		int r = mdb_del(t->txn, t->s->enrichments, &k, NULL);
+		buf_free(&key);
+		if (r && r != MDB_NOTFOUND) {
+			rc = r;
+			break;
+		}
+		t->enrich_changed = true;
+		rc = mdb_cursor_get(c, &fk, &cve, MDB_NEXT_DUP);
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND) {
+		MDB_val k = {strlen(t->feed), t->feed};
+		rc = mdb_del(t->txn, t->s->feed_enrich, &k, NULL);
+	}
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static void enc_double(struct buf *b, double d)
+{
+	uint64_t u;
+	memcpy(&u, &d, sizeof u);
+	enc_u64(b, u);
+}
+
+static double dec_double(struct dec *d)
+{
+	uint64_t u = dec_u64(d);
+	double v;
+	memcpy(&v, &u, sizeof v);
+	return v;
+}
+
+int store_feed_enrich(struct feed_txn *t, const struct lucid_enrichment *en, struct err *e)
+{
+	struct buf rec = {0}, key = {0};
+	enc_u64(&rec, ENRICH_REC_V);
+	enc_u64(&rec, en->parts);
+	enc_str(&rec, en->cvss3_vector);
+	enc_double(&rec, en->cvss3_score);
+	enc_str(&rec, en->cvss4_vector);
+	enc_double(&rec, en->cvss4_score);
+	enc_double(&rec, en->epss);
+	enc_double(&rec, en->epss_percentile);
+	enc_str(&rec, en->epss_date);
+	enc_str(&rec, en->kev_added);
+	enc_str(&rec, en->kev_due);
+	enc_str(&rec, en->kev_ransomware);
+	enrich_key(en->cve, t->feed, &key);
+	MDB_val k = {key.len, key.data}, v = {rec.len, rec.data}, old;
+	bool had = mdb_get(t->txn, t->s->enrichments, &k, &old) == 0;
+	int rc = mdb_put(t->txn, t->s->enrichments, &k, &v, 0);
+	if (!rc && !had) {
+		MDB_val fk = {strlen(t->feed), t->feed}, cv = {strlen(en->cve), (void *)en->cve};
+		rc = mdb_put(t->txn, t->s->feed_enrich, &fk, &cv, MDB_NODUPDATA);
+		if (rc == MDB_KEYEXIST)
+			rc = 0;
+		t->enriched++;
+	}
+	t->enrich_changed = true;
+	buf_free(&rec);
+	buf_free(&key);
+	return rc ? lmdb_err(e, rc, "storing an enrichment") : 0;
+}
+
 static int feed_txn_begin(struct store *s, const char *feed_id, bool delta, uint64_t count,
                           struct feed_txn **out, struct err *e)
 {
@@ -668,9 +761,11 @@ static int feed_txn_begin(struct store *s, const char *feed_id, bool delta, uint
 	t->delta = delta;
 	t->base = count;
 	int rc = mdb_txn_begin(s->env, NULL, 0, &t->txn);
-	/* a whole replacement re-adds every document's index entries */
+	/* a whole replacement re-adds every document's index entries and enrichments */
 	if (!rc && !delta)
 		rc = doc_index_clear(s, t->txn, feed_id);
+	if (!rc && !delta)
+		rc = enrich_clear(t);
 	if (rc) {
 		if (t->txn)
 			mdb_txn_abort(t->txn);
@@ -746,6 +841,9 @@ int store_feed_add(struct feed_txn *t, const struct lucid_vuln *v, struct err *e
 	enc_str(&rec, v->arch);
 	enc_str(&rec, v->module);
 	enc_str(&rec, v->document);
+	enc_str(&rec, v->introduced);
+	enc_str(&rec, v->last_affected);
+	enc_str(&rec, v->aliases);
 	char hex[72];
 	sha256_digest(rec.data, rec.len, hex);
 	MDB_val h = {64, hex + 7}, val = {rec.len, rec.data};
@@ -1012,7 +1110,12 @@ int store_feed_commit(struct feed_txn *t, struct feed_state *st, struct err *e)
 		st->count = dc.added + dc.kept;
 	else
 		st->count = t->base + dc.added >= dc.removed ? t->base + dc.added - dc.removed : 0;
+	st->count += t->enriched;
 	st->last_op = 0;
+	/* enrichments make no update operation (no finding appears or goes), but they change
+	 * what reports say */
+	if (!rc && t->enrich_changed && !dc.added && !dc.removed)
+		rc = bump_gen(s, t->txn, GEN_VULNS);
 	if (!rc && (dc.added || dc.removed)) {
 		/* an operation only when something changed: it is what the notifier reads */
 		struct update_op op = {seq,       t->feed,  st->validator, st->updated,
@@ -1641,7 +1744,7 @@ static struct vuln_rec *decode_vuln(const MDB_val *v, struct arena *a)
 {
 	struct dec d = {v->mv_data, (const uint8_t *)v->mv_data + v->mv_size, false};
 	uint64_t ver = dec_u64(&d);
-	if (ver != 2 && ver != VULN_REC_V)
+	if (ver < 2 || ver > VULN_REC_V)
 		return NULL;
 	struct vuln_rec *r = arena_alloc(a, sizeof *r);
 	r->feed = dec_str(&d, a);
@@ -1661,6 +1764,9 @@ static struct vuln_rec *decode_vuln(const MDB_val *v, struct arena *a)
 	r->arch = dec_str(&d, a);
 	r->module = dec_str(&d, a);
 	r->document = ver >= 3 ? dec_str(&d, a) : NULL;
+	r->introduced = ver >= 4 ? dec_str(&d, a) : NULL;
+	r->last_affected = ver >= 4 ? dec_str(&d, a) : NULL;
+	r->aliases = ver >= 4 ? dec_str(&d, a) : NULL;
 	return d.failed ? NULL : r;
 }
 
@@ -1682,6 +1788,47 @@ int store_vulns_for(struct store_reader *r, const char *ns, const char *package,
 		rc = mdb_cursor_get(r->c, &k, &h, MDB_NEXT_DUP);
 	}
 	buf_free(&key);
+	return out;
+}
+
+int store_enrichments_for(struct store_reader *r, const char *cve, struct arena *a,
+                          int (*cb)(void *user, struct enrich_rec *en), void *user)
+{
+	MDB_cursor *c;
+	if (mdb_cursor_open(r->txn, r->s->enrichments, &c) != 0)
+		return 0;
+	struct buf prefix = {0};
+	buf_adds(&prefix, cve);
+	buf_addc(&prefix, 0);
+	MDB_val k = {prefix.len, prefix.data}, v;
+	int out = 0;
+	for (int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	     rc == 0 && out == 0 && k.mv_size > prefix.len &&
+	     memcmp(k.mv_data, prefix.data, prefix.len) == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct dec d = {v.mv_data, (const uint8_t *)v.mv_data + v.mv_size, false};
+		if (dec_u64(&d) != ENRICH_REC_V)
+			continue;
+		struct enrich_rec *en = arena_alloc(a, sizeof *en);
+		en->feed = arena_strndup(a, (const char *)k.mv_data + prefix.len,
+		                         k.mv_size - prefix.len);
+		en->cve = arena_strdup(a, cve);
+		en->parts = (uint32_t)dec_u64(&d);
+		en->cvss3_vector = dec_str(&d, a);
+		en->cvss3_score = dec_double(&d);
+		en->cvss4_vector = dec_str(&d, a);
+		en->cvss4_score = dec_double(&d);
+		en->epss = dec_double(&d);
+		en->epss_percentile = dec_double(&d);
+		en->epss_date = dec_str(&d, a);
+		en->kev_added = dec_str(&d, a);
+		en->kev_due = dec_str(&d, a);
+		en->kev_ransomware = dec_str(&d, a);
+		if (!d.failed)
+			out = cb(user, en);
+	}
+	mdb_cursor_close(c);
+	buf_free(&prefix);
 	return out;
 }
 

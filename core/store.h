@@ -52,6 +52,8 @@ struct feed_txn;
 int store_feed_begin(struct store *s, const char *feed_id, struct feed_txn **out, struct err *e);
 /* Records carrying v->document are also indexed by (feed, document). */
 int store_feed_add(struct feed_txn *t, const struct lucid_vuln *v, struct err *e);
+/* Store what the feed states about en->cve (required), replacing its earlier statement. */
+int store_feed_enrich(struct feed_txn *t, const struct lucid_enrichment *en, struct err *e);
 /*
  * A write transaction that changes a feed in place (incremental updates): nothing is cleared;
  * count is the feed's current record count. Commit and abort as for store_feed_begin.
@@ -143,6 +145,9 @@ int store_reader_begin(struct store *s, struct store_reader **out, struct err *e
 /* Calls cb for every vulnerability recorded for (ns, package). */
 int store_vulns_for(struct store_reader *r, const char *ns, const char *package, struct arena *a,
                     int (*cb)(void *user, struct vuln_rec *v), void *user);
+/* Calls cb for every feed's enrichment of cve (records in a). */
+int store_enrichments_for(struct store_reader *r, const char *cve, struct arena *a,
+                          int (*cb)(void *user, struct enrich_rec *en), void *user);
 void store_reader_end(struct store_reader *r);
 
 /* Calls cb for every stored feed (id "fetcher:key") and its state (no cursor, no url). */

@@ -34,8 +34,44 @@ static int vuln_emit(void *priv, const struct lucid_vuln *in)
 		v.severity = LUCID_SEVERITY_UNKNOWN;
 	if (s->document)
 		v.document = s->document;
+	if (v.introduced && (!*v.introduced || !strcmp(v.introduced, "0")))
+		v.introduced = NULL;
+	if (v.last_affected && !*v.last_affected)
+		v.last_affected = NULL;
+	if (v.aliases && !*v.aliases)
+		v.aliases = NULL;
 	s->emitted++;
 	return store_feed_add(s->txn, &v, s->e);
+}
+
+static bool in_range(double v, double lo, double hi)
+{
+	return v >= lo && v <= hi; /* false for NaN */
+}
+
+static int enrich_emit(void *priv, const struct lucid_enrichment *in)
+{
+	struct vuln_sink_ctx *s = priv;
+	struct lucid_enrichment en = {0};
+	if (!in)
+		return -EINVAL;
+	memcpy(&en, in, in->size < sizeof en ? in->size : sizeof en);
+	if (!en.cve || !*en.cve || strlen(en.cve) > 200)
+		return -EINVAL;
+	/* a part whose values are absent or out of range is not stated */
+	if (!en.cvss3_vector || !in_range(en.cvss3_score, 0, 10))
+		en.parts &= ~(uint32_t)LUCID_ENRICH_CVSS3;
+	if (!en.cvss4_vector || !in_range(en.cvss4_score, 0, 10))
+		en.parts &= ~(uint32_t)LUCID_ENRICH_CVSS4;
+	if (!in_range(en.epss, 0, 1) || !in_range(en.epss_percentile, 0, 1))
+		en.parts &= ~(uint32_t)LUCID_ENRICH_EPSS;
+	if (!en.kev_added || !*en.kev_added)
+		en.parts &= ~(uint32_t)LUCID_ENRICH_KEV;
+	en.parts &= LUCID_ENRICH_CVSS3 | LUCID_ENRICH_CVSS4 | LUCID_ENRICH_EPSS | LUCID_ENRICH_KEV;
+	if (!en.parts)
+		return 0;
+	s->emitted++;
+	return store_feed_enrich(s->txn, &en, s->e);
 }
 
 /* ---- incremental updates (fetchers with a changes() op) ---- */
@@ -102,7 +138,7 @@ static int apply_change(const struct registry *reg, const struct component *fetc
 	if ((rc = ctx.host->http(&ctx, &req, &resp)) < 0)
 		return rc;
 	struct vuln_sink_ctx sc = {txn, e, 0, c->document};
-	struct lucid_vuln_sink sink = {sizeof sink, &sc, vuln_emit};
+	struct lucid_vuln_sink sink = {sizeof sink, &sc, vuln_emit, enrich_emit};
 	struct lucid_feed feed = {sizeof feed, id, c->url};
 	call_ctx_init(&ctx, &call, reg, fetcher->plugin, e);
 	rc = fetcher->ops.fetcher.parse(fetcher->plugin->self, &ctx, &feed, &resp.body, &sink);
@@ -250,7 +286,7 @@ static int update_whole(const struct registry *reg, struct store *st,
 		return rc;
 	}
 	struct vuln_sink_ctx sc = {txn, e, 0, NULL};
-	struct lucid_vuln_sink sink = {sizeof sink, &sc, vuln_emit};
+	struct lucid_vuln_sink sink = {sizeof sink, &sc, vuln_emit, enrich_emit};
 	struct lucid_feed feed = {sizeof feed, id, url};
 	call_ctx_init(&ctx, &call, reg, fetcher->plugin, e);
 	rc = fetcher->ops.fetcher.parse(fetcher->plugin->self, &ctx, &feed, &resp.body, &sink);

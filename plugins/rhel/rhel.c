@@ -7,8 +7,6 @@
  * from the (host-decompressed) stream. Settings: plugins.rhel.url (a mirror of the VEX base),
  * plugins.rhel.deltas ("false": load archives only).
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <lucid/lucid-sdk.h>
 #include <stdbool.h>
@@ -16,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doc_archive.h"
 #include "rhel_vex_parse.h"
 
 #define VEX_BASE "https://security.access.redhat.com/data/csaf/v2/vex/"
@@ -55,53 +54,6 @@ static int rhel_feeds(void *self, const struct lucid_ctx *ctx,
 	return cb(user, &f);
 }
 
-struct stream {
-	const struct lucid_reader *body;
-	char buf[65536];
-};
-
-static la_ssize_t stream_read(struct archive *a, void *u, const void **out)
-{
-	struct stream *s = u;
-	int64_t n = s->body->read(s->body->priv, s->buf, sizeof s->buf);
-	if (n < 0) {
-		archive_set_error(a, EIO, "reading the feed failed");
-		return -1;
-	}
-	*out = s->buf;
-	return (la_ssize_t)n;
-}
-
-static int read_entry(struct archive *a, char **out, size_t *len)
-{
-	size_t cap = 1 << 16, n = 0;
-	char *b = malloc(cap);
-	if (!b)
-		return -12;
-	for (;;) {
-		if (n == cap) {
-			char *nb = cap < DOC_MAX ? realloc(b, cap * 2) : NULL;
-			if (!nb) {
-				free(b);
-				return LUCID_ELIMIT;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		la_ssize_t r = archive_read_data(a, b + n, cap - n);
-		if (r < 0) {
-			free(b);
-			return LUCID_EPARSE;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*out = b;
-	*len = n;
-	return 0;
-}
-
 /* Tags each record with the archive member it came from (the key deltas replace by). */
 struct doc_sink {
 	const struct lucid_vuln_sink *out;
@@ -118,59 +70,31 @@ static int doc_emit(void *u, const struct lucid_vuln *v)
 	return d->out->emit(d->out->priv, &c);
 }
 
+struct vex_feed {
+	const struct lucid_ctx *ctx;
+	const struct lucid_vuln_sink *out;
+	struct vex_stats st;
+};
+
+static int on_vex_document(void *user, const char *name, const char *doc, size_t len)
+{
+	struct vex_feed *f = user;
+	struct doc_sink ds = {f->out, name};
+	char err[512] = "";
+	int rc = vex_parse_document(doc, len, doc_emit, &ds, &f->st, err, sizeof err);
+	if (rc == LUCID_EPARSE)
+		lucid_set_error(f->ctx, "%s: %s", name ? name : "VEX document", err);
+	return rc;
+}
+
 static int rhel_parse(void *self, const struct lucid_ctx *ctx, const struct lucid_feed *feed,
                       const struct lucid_reader *body, const struct lucid_vuln_sink *out)
 {
 	(void)self;
 	(void)feed;
-	struct stream *s = malloc(sizeof *s);
-	if (!s)
-		return -12;
-	s->body = body;
-	struct archive *a = archive_read_new();
-	archive_read_support_format_tar(a);
-	archive_read_support_format_raw(a);
-	archive_read_support_filter_all(a);
-	int rc = 0;
-	struct vex_stats st = {0};
-	char err[512] = "";
-	if (archive_read_open(a, s, NULL, stream_read, NULL) != ARCHIVE_OK) {
-		lucid_set_error(ctx, "unreadable feed: %s", archive_error_string(a));
-		rc = LUCID_EPARSE;
-	}
-	struct archive_entry *ae;
-	bool raw = false;
-	while (rc == 0) {
-		int r = archive_read_next_header(a, &ae);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			lucid_set_error(ctx, "corrupt VEX archive: %s", archive_error_string(a));
-			rc = LUCID_EPARSE;
-			break;
-		}
-		raw = archive_format(a) == ARCHIVE_FORMAT_RAW;
-		const char *name = archive_entry_pathname(ae);
-		size_t nl = name ? strlen(name) : 0;
-		if (!raw && (archive_entry_filetype(ae) != AE_IFREG || nl < 5 ||
-		             strcmp(name + nl - 5, ".json") != 0))
-			continue;
-		char *doc;
-		size_t len;
-		if ((rc = read_entry(a, &doc, &len)) < 0) {
-			lucid_set_error(ctx, "%s: %s", raw ? "VEX document" : name,
-			                rc == LUCID_ELIMIT ? "too large" : archive_error_string(a));
-			break;
-		}
-		struct doc_sink ds = {out, raw ? NULL : name};
-		rc = vex_parse_document(doc, len, doc_emit, &ds, &st, err, sizeof err);
-		free(doc);
-		if (rc == LUCID_EPARSE)
-			lucid_set_error(ctx, "%s: %s", raw ? "VEX document" : name, err);
-	}
-	archive_read_free(a);
-	free(s);
-	if (rc == 0 && st.documents == 0) {
+	struct vex_feed f = {ctx, out, {0}};
+	int rc = doc_archive_each(ctx, body, ".json", DOC_MAX, on_vex_document, &f);
+	if (rc == 0 && f.st.documents == 0) {
 		lucid_set_error(ctx, "no CSAF VEX document in the feed");
 		rc = LUCID_EPARSE;
 	}
@@ -178,7 +102,8 @@ static int rhel_parse(void *self, const struct lucid_ctx *ctx, const struct luci
 		lucid_log(ctx, LUCID_LOG_INFO,
 		          "%zu documents (%zu withdrawn), %zu records (%zu not affected), %zu "
 		          "entries for other products",
-		          st.documents, st.deleted, st.records, st.not_affected, st.other_products);
+		          f.st.documents, f.st.deleted, f.st.records, f.st.not_affected,
+		          f.st.other_products);
 	return rc;
 }
 

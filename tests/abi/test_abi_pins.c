@@ -36,7 +36,17 @@ Test(abi, host_and_records_layout)
 	/* 1.2 */
 	cr_assert_eq(offsetof(struct lucid_namespace, based_on), 48);
 	cr_assert_eq(offsetof(struct lucid_vuln, document), 120);
-	cr_assert_eq(sizeof(struct lucid_vuln), 128);
+	/* 1.3 */
+	cr_assert_eq(offsetof(struct lucid_vuln, introduced), 128);
+	cr_assert_eq(offsetof(struct lucid_vuln, last_affected), 136);
+	cr_assert_eq(offsetof(struct lucid_vuln, aliases), 144);
+	cr_assert_eq(sizeof(struct lucid_vuln), 152);
+	cr_assert_eq(offsetof(struct lucid_vuln_sink, enrich), 24);
+	cr_assert_eq(offsetof(struct lucid_enrichment, parts), 16);
+	cr_assert_eq(offsetof(struct lucid_enrichment, cvss3_score), 32);
+	cr_assert_eq(offsetof(struct lucid_enrichment, epss), 56);
+	cr_assert_eq(offsetof(struct lucid_enrichment, kev_ransomware), 96);
+	cr_assert_eq(sizeof(struct lucid_enrichment), 104);
 	cr_assert_eq(offsetof(struct lucid_fetcher_ops, changes), 24);
 	cr_assert_eq(sizeof(struct lucid_fetcher_ops), 32);
 	cr_assert_eq(offsetof(struct lucid_feed_change, url), 16);
@@ -77,6 +87,10 @@ Test(abi, enum_values)
 	cr_assert_eq(LUCID_STATE_FIXED, 0);
 	cr_assert_eq(LUCID_STATE_WONT_FIX, 4);
 	cr_assert_eq(LUCID_STATE_NOT_AFFECTED, 5);
+	cr_assert_eq(LUCID_ENRICH_CVSS3, 1);
+	cr_assert_eq(LUCID_ENRICH_CVSS4, 2);
+	cr_assert_eq(LUCID_ENRICH_EPSS, 4);
+	cr_assert_eq(LUCID_ENRICH_KEV, 8);
 	cr_assert_eq(LUCID_DIGEST_OF_BLOB, 0);
 	cr_assert_eq(LUCID_DIGEST_OF_TAR, 1);
 	cr_assert_eq(LUCID_LOG_DEBUG, 3);

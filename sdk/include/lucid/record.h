@@ -96,6 +96,45 @@ struct lucid_vuln {
 	                           "2023/cve-2023-38545.json"), or NULL. Records of one document
 	                           are replaced together by an incremental update
 	                           (lucid_fetcher_ops::changes). */
+	/* 1.3 */
+	const char *introduced;    /**< the first affected version; NULL or "0": every version
+	                                before the fix (or last_affected) is affected */
+	const char *last_affected; /**< the last affected version, inclusive, for a range that
+	                                ends without a fix (OSV "last_affected"); or NULL */
+	const char *aliases;       /**< space-separated other ids of the same vulnerability
+	                                ("CVE-2016-20013" for "UBUNTU-CVE-2016-20013"), or NULL;
+	                                enrichments are looked up by id and by these */
+};
+
+/** Which parts of a struct lucid_enrichment are set (1.3). Values are ABI. */
+enum lucid_enrichment_part {
+	LUCID_ENRICH_CVSS3 = 1u << 0, /**< cvss3_vector and cvss3_score */
+	LUCID_ENRICH_CVSS4 = 1u << 1, /**< cvss4_vector and cvss4_score */
+	LUCID_ENRICH_EPSS = 1u << 2,  /**< epss, epss_percentile, epss_date */
+	LUCID_ENRICH_KEV = 1u << 3    /**< kev_added, kev_due, kev_ransomware */
+};
+
+/**
+ * What a source states about one CVE, independent of any distribution (1.3): NVD's CVSS
+ * scores, FIRST's EPSS probability, CISA's Known Exploited Vulnerabilities catalog. The host
+ * stores it once, keyed by the CVE, and attaches it to every finding of that CVE when it
+ * reports; it is never copied into vulnerability records.
+ */
+struct lucid_enrichment {
+	uint32_t size;
+	const char *cve;          /**< "CVE-2021-44228"; required */
+	uint32_t parts;           /**< enum lucid_enrichment_part: which fields below are set */
+	const char *cvss3_vector; /**< "CVSS:3.1/AV:N/AC:L/..." */
+	double cvss3_score;       /**< the base score the source states, 0.0-10.0 */
+	const char *cvss4_vector; /**< "CVSS:4.0/AV:N/..." */
+	double cvss4_score;       /**< 0.0-10.0 */
+	double epss;              /**< probability of exploitation in the next 30 days, 0-1 */
+	double epss_percentile;   /**< 0-1 */
+	const char *epss_date;    /**< the model's score date "2023-12-25", or NULL */
+	const char *kev_added;    /**< the date CISA added it "2021-12-10" */
+	const char *kev_due;      /**< CISA's remediation due date, or NULL */
+	const char
+	        *kev_ransomware; /**< "Known" or "Unknown" use in ransomware campaigns, or NULL */
 };
 
 /** A zero-initialised record of type \p T with its size set. */
@@ -124,6 +163,14 @@ struct lucid_vuln_sink {
 	void *priv;
 	/** Copy \p v into the host. \return 0, or < 0 to make the plugin stop. */
 	int (*emit)(void *priv, const struct lucid_vuln *v);
+	/* 1.3 */
+	/**
+	 * Copy one CVE's enrichment into the host; it replaces what this feed stated about that
+	 * CVE before. A host older than 1.3 has no such slot: check with
+	 * LUCID_HAS(sink, struct lucid_vuln_sink, enrich) and fail with LUCID_EABI.
+	 * \return 0, or < 0 to make the plugin stop.
+	 */
+	int (*enrich)(void *priv, const struct lucid_enrichment *en);
 };
 
 LUCID_END_DECLS

@@ -18,6 +18,9 @@
  *         enum lucid_package_kind; LUCID_STATE_NOT_AFFECTED.
  *  - 1.2  incremental feeds: lucid_vuln.document, lucid_fetcher_ops.changes,
  *         struct lucid_feed_change and struct lucid_change_sink; lucid_namespace.based_on.
+ *  - 1.3  ranges and aliases: lucid_vuln.introduced, .last_affected, .aliases; CVE
+ *         enrichments: struct lucid_enrichment, enum lucid_enrichment_part,
+ *         lucid_vuln_sink.enrich.
  */
 #ifndef LUCID_VERSION_H
 #define LUCID_VERSION_H
@@ -25,7 +28,7 @@
 /** Major ABI version of these headers. */
 #define LUCID_ABI_MAJOR 1
 /** Minor ABI version of these headers. */
-#define LUCID_ABI_MINOR 2
+#define LUCID_ABI_MINOR 3
 
 /**
  * The oldest host minor version this plugin needs. A plugin that uses nothing newer than 1.0 may
@@ -37,6 +40,6 @@
 #endif
 
 /** SDK release string, for humans. */
-#define LUCID_SDK_VERSION "1.2.0"
+#define LUCID_SDK_VERSION "1.3.0"
 
 #endif
