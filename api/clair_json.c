@@ -490,6 +490,92 @@ static size_t fnv(const char *s)
 	return (size_t)h;
 }
 
+/* Whether any of the distinct vulnerabilities has the enrichment part. */
+static bool any_part(const struct match **m, size_t n, uint32_t part)
+{
+	for (size_t k = 0; k < n; k++)
+		if (m[k]->enrich && (m[k]->enrich->parts & part))
+			return true;
+	return false;
+}
+
+/*
+ * Clair's enrichment layout: per enricher, a media-type key whose value is a one-element
+ * array of {vulnerability id: [record]}.
+ */
+static void w_enrichments(struct jw *w, const struct match **m, size_t n)
+{
+	static const struct {
+		uint32_t part;
+		const char *type;
+	} kinds[] = {
+	        {LUCID_ENRICH_CVSS3 | LUCID_ENRICH_CVSS4,
+	         "message/vnd.clair.map.vulnerability; enricher=clair.cvss "
+	         "schema=https://csrc.nist.gov/schema/nvd/api/2.0/cve_api_json_2.0.schema"},
+	        {LUCID_ENRICH_EPSS, "message/vnd.clair.map.vulnerability; enricher=clair.epss "
+	                            "schema=none"},
+	        {LUCID_ENRICH_KEV, "message/vnd.clair.map.vulnerability; enricher=clair.kev "
+	                           "schema=none"},
+	};
+	jw_object(w);
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		if (!any_part(m, n, kinds[k].part))
+			continue;
+		jw_key(w, kinds[k].type);
+		jw_array(w);
+		jw_object(w);
+		for (size_t i = 0; i < n; i++) {
+			const struct enrich_rec *en = m[i]->enrich;
+			if (!en || !(en->parts & kinds[k].part))
+				continue;
+			char id[32];
+			snprintf(id, sizeof id, "%zu", i + 1);
+			jw_key(w, id);
+			jw_array(w);
+			for (int v4 = 0; v4 < 2 && k == 0; v4++) {
+				if (!(en->parts & (v4 ? LUCID_ENRICH_CVSS4 : LUCID_ENRICH_CVSS3)))
+					continue;
+				const char *vec = v4 ? en->cvss4_vector : en->cvss3_vector;
+				jw_object(w);
+				jw_key(w, "version");
+				jw_stringn(w, vec + 5, strcspn(vec + 5, "/"));
+				jw_key(w, "vectorString");
+				jw_string(w, vec);
+				jw_key(w, "baseScore");
+				jw_double(w, v4 ? en->cvss4_score : en->cvss3_score);
+				jw_end_object(w);
+			}
+			if (k == 1) {
+				jw_object(w);
+				jw_key(w, "cve");
+				jw_string(w, en->cve);
+				jw_key(w, "epss");
+				jw_double(w, en->epss);
+				jw_key(w, "percentile");
+				jw_double(w, en->epss_percentile);
+				jw_key(w, "date");
+				jw_string(w, en->epss_date);
+				jw_end_object(w);
+			} else if (k == 2) {
+				jw_object(w);
+				jw_key(w, "cve");
+				jw_string(w, en->cve);
+				jw_key(w, "date_added");
+				jw_string(w, en->kev_added);
+				jw_key(w, "due_date");
+				jw_string(w, en->kev_due);
+				jw_key(w, "known_ransomware_campaign_use");
+				jw_string(w, en->kev_ransomware);
+				jw_end_object(w);
+			}
+			jw_end_array(w);
+		}
+		jw_end_object(w);
+		jw_end_array(w);
+	}
+	jw_end_object(w);
+}
+
 char *clair_vulnerability_report(const struct index_report *r, const struct vuln_report *v,
                                  size_t *len)
 {
@@ -498,6 +584,7 @@ char *clair_vulnerability_report(const struct index_report *r, const struct vuln
 	struct vuln_id **table = arena_alloc(&a, nb * sizeof *table);
 	size_t *ids = arena_alloc(&a, (n ? n : 1) * sizeof *ids); /* match -> vulnerability id */
 	const struct vuln_rec **first = arena_alloc(&a, (n ? n : 1) * sizeof *first);
+	const struct match **first_match = arena_alloc(&a, (n ? n : 1) * sizeof *first_match);
 	for (size_t i = 0; i < n; i++) {
 		const struct vuln_rec *x = v->m[i].vuln;
 		char *key = arena_printf(&a, "%s|%s|%s|%s|%s|%d|%s", x->feed ? x->feed : "", x->id,
@@ -514,6 +601,7 @@ char *clair_vulnerability_report(const struct index_report *r, const struct vuln
 			e->next = table[b];
 			table[b] = e;
 			first[distinct - 1] = x;
+			first_match[distinct - 1] = &v->m[i];
 		}
 		ids[i] = e->id;
 	}
@@ -559,8 +647,7 @@ char *clair_vulnerability_report(const struct index_report *r, const struct vuln
 	}
 	jw_end_object(&w);
 	jw_key(&w, "enrichments");
-	jw_object(&w);
-	jw_end_object(&w);
+	w_enrichments(&w, first_match, distinct);
 	jw_end_object(&w);
 	arena_free(&a);
 	return jw_finish(&w, len);

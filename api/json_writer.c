@@ -1,5 +1,7 @@
 #include "json_writer.h"
 
+#include <math.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -160,6 +162,16 @@ void jw_uint(struct jw *w, uint64_t v)
 {
 	value_start(w);
 	buf_addf(&w->b, "%llu", (unsigned long long)v);
+}
+
+void jw_double(struct jw *w, double v)
+{
+	if (!isfinite(v)) {
+		jw_null(w);
+		return;
+	}
+	value_start(w);
+	buf_addf(&w->b, "%.6g", v);
 }
 
 char *jw_finish(struct jw *w, size_t *len)

@@ -31,6 +31,7 @@ void jw_string_or_empty(struct jw *w, const char *s); /* NULL writes "" */
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 void jw_uint(struct jw *w, uint64_t v);
+void jw_double(struct jw *w, double v); /* 6 significant digits; NaN/inf write null */
 /* The document (caller frees); the writer is reset. */
 char *jw_finish(struct jw *w, size_t *len);
 

@@ -1,7 +1,9 @@
 /*
- * OVAL fetchers: Oracle Linux (ELSA, one file for every release) and VMware Photon (PHSA, one
- * file per release). Records name binary rpms; fixed versions are rpm EVRs. Settings:
- * plugins.oval.oracle_url, plugins.oval.photon_url (a prefix: photon<N>.xml is appended).
+ * OVAL fetchers: Oracle Linux (ELSA, one file for every release), VMware Photon (PHSA, one
+ * file per release) and Ubuntu ("ubuntu-oval": Canonical's CVE OVAL, one file per release,
+ * dpkginfo tests naming binary packages). Settings: plugins.oval.oracle_url,
+ * plugins.oval.photon_url (a prefix: photon<N>.xml is appended), plugins.oval.ubuntu_url (a
+ * prefix: com.ubuntu.<codename>.cve.oval.xml.bz2 is appended).
  */
 #include <lucid/lucid-sdk.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 
 #define ORACLE_URL "https://linux.oracle.com/security/oval/com.oracle.elsa-all.xml.bz2"
 #define PHOTON_URL "https://packages.vmware.com/photon/photon_oval_definitions/com.vmware.phsa-"
+#define UBUNTU_URL "https://security-metadata.canonical.com/oval/"
 #define FEED_MAX   (2048ull * 1024 * 1024)
 
 static int oracle_feeds(void *self, const struct lucid_ctx *ctx,
@@ -33,6 +36,27 @@ static int photon_feeds(void *self, const struct lucid_ctx *ctx,
 		char url[2048], id[32];
 		snprintf(url, sizeof url, "%sphoton%d.xml", prefix ? prefix : PHOTON_URL, v);
 		snprintf(id, sizeof id, "photon-%d", v);
+		struct lucid_feed f = {sizeof f, id, url};
+		rc = cb(user, &f);
+	}
+	return rc;
+}
+
+/* Canonical's supported and ESM releases, codename -> the CVE OVAL file's name */
+static const char *const ubuntu_codenames[] = {"trusty", "xenial",   "bionic", "focal",    "jammy",
+                                               "noble",  "oracular", "plucky", "questing", NULL};
+
+static int ubuntu_feeds(void *self, const struct lucid_ctx *ctx,
+                        int (*cb)(void *user, const struct lucid_feed *feed), void *user)
+{
+	(void)self;
+	const char *base = ctx->host->config(ctx, "ubuntu_url");
+	int rc = 0;
+	for (size_t i = 0; ubuntu_codenames[i] && rc == 0; i++) {
+		char url[2048], id[48];
+		snprintf(url, sizeof url, "%scom.ubuntu.%s.cve.oval.xml.bz2",
+		         base && *base ? base : UBUNTU_URL, ubuntu_codenames[i]);
+		snprintf(id, sizeof id, "ubuntu-%s", ubuntu_codenames[i]);
 		struct lucid_feed f = {sizeof f, id, url};
 		rc = cb(user, &f);
 	}
@@ -96,6 +120,28 @@ static int photon_parse(void *self, const struct lucid_ctx *ctx, const struct lu
 	return parse(OVAL_PHOTON, ctx, body, out);
 }
 
+static int ubuntu_parse(void *self, const struct lucid_ctx *ctx, const struct lucid_feed *feed,
+                        const struct lucid_reader *body, const struct lucid_vuln_sink *out)
+{
+	(void)self;
+	(void)feed;
+	return parse(OVAL_UBUNTU, ctx, body, out);
+}
+
+static const struct lucid_fetcher_ops ubuntu_ops = {
+        .size = sizeof(struct lucid_fetcher_ops),
+        .feeds = ubuntu_feeds,
+        .parse = ubuntu_parse,
+};
+
+static const struct lucid_component ubuntu_fetcher = {
+        .size = sizeof(struct lucid_component),
+        .kind = LUCID_KIND_FETCHER,
+        .name = "ubuntu-oval",
+        .version = "1",
+        .ops = &ubuntu_ops,
+};
+
 static const struct lucid_fetcher_ops oracle_ops = {
         .size = sizeof(struct lucid_fetcher_ops),
         .feeds = oracle_feeds,
@@ -125,8 +171,8 @@ static const struct lucid_component photon_fetcher = {
 };
 
 static const struct lucid_component *const oval_components[] = {&oracle_fetcher, &photon_fetcher,
-                                                                NULL};
+                                                                &ubuntu_fetcher, NULL};
 
 LUCID_PLUGIN_DEFINE(oval, .version = "1.0.0",
-                    .description = "Oracle Linux and Photon OVAL (libxml2, streaming)",
+                    .description = "Oracle Linux, Photon and Ubuntu OVAL (libxml2, streaming)",
                     .license = "Apache-2.0", .components = oval_components)

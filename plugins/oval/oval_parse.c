@@ -105,7 +105,7 @@ struct tables {
 	VEC(struct definition) defs;
 	VEC(char *) cves;
 	VEC(struct criterion) crits;
-	VEC(struct idpair) tests, objects, states;
+	VEC(struct idpair) tests, objects, states, variables;
 };
 
 static void tables_free(struct tables *t)
@@ -116,6 +116,7 @@ static void tables_free(struct tables *t)
 	free(t->tests.v);
 	free(t->objects.v);
 	free(t->states.v);
+	free(t->variables.v);
 	pool_free(&t->pool);
 }
 
@@ -191,6 +192,14 @@ static void append_link(struct tables *t, struct definition *d, const char *url)
 	d->links = pool_strdup(&t->pool, buf);
 }
 
+static bool has_cve(const struct tables *t, const struct definition *d, const char *id)
+{
+	for (size_t k = 0; k < d->ncves; k++)
+		if (t->cves.v[d->first_cve + k] && !strcmp(t->cves.v[d->first_cve + k], id))
+			return true;
+	return false;
+}
+
 static int read_tables(const char *data, size_t len, struct tables *t, char *err, size_t errlen)
 {
 	xmlTextReaderPtr r =
@@ -257,12 +266,23 @@ static int read_tables(const char *data, size_t len, struct tables *t, char *err
 			if (src && ref &&
 			    !strcasecmp(src, "elsa")) /* Photon's PHSA refs are internal ids */
 				def->advisory = ref;
+			if (src && ref && !strcmp(src, "CVE") && !strncmp(ref, "CVE-", 4) &&
+			    !has_cve(t, def, ref)) { /* Ubuntu: the CVE a definition is about */
+				char **c = PUSH(t->cves);
+				if (!c)
+					goto oom;
+				*c = ref;
+				def->ncves++;
+			}
 			append_link(t, def, attr(r, "ref_url", &t->pool));
 		} else if (def && !strcmp(name, "cve")) {
+			char *cve = text(r, &t->pool);
+			if (cve && has_cve(t, def, cve))
+				continue;
 			char **c = PUSH(t->cves);
 			if (!c)
 				goto oom;
-			*c = text(r, &t->pool);
+			*c = cve;
 			def->ncves++;
 		} else if (def && !strcmp(name, "criterion")) {
 			struct criterion *c = PUSH(t->crits);
@@ -284,7 +304,29 @@ static int read_tables(const char *data, size_t len, struct tables *t, char *err
 		} else if (!strcmp(name, "tests") || !strcmp(name, "objects") ||
 		           !strcmp(name, "states")) {
 			def = NULL;
-		} else if (!strcmp(name, "rpminfo_test")) {
+		} else if (!strcmp(name, "constant_variable")) {
+			/* Ubuntu: the binary packages an object names through var_ref */
+			cur = PUSH(t->variables);
+			if (!cur)
+				goto oom;
+			*cur = (struct idpair){attr(r, "id", &t->pool), NULL, NULL};
+			kind = 4;
+			if (!cur->id) {
+				t->variables.n--;
+				cur = NULL;
+			}
+		} else if (cur && kind == 4 && !strcmp(name, "value")) {
+			char *v = text(r, &t->pool);
+			if (v && *v && !strchr(v, ' ')) {
+				size_t have = cur->a ? strlen(cur->a) : 0;
+				if (have + strlen(v) < 8192) {
+					char buf[8192];
+					snprintf(buf, sizeof buf, "%s%s%s", cur->a ? cur->a : "",
+					         have ? " " : "", v);
+					cur->a = pool_strdup(&t->pool, buf);
+				}
+			}
+		} else if (!strcmp(name, "rpminfo_test") || !strcmp(name, "dpkginfo_test")) {
 			cur = PUSH(t->tests);
 			if (!cur)
 				goto oom;
@@ -294,7 +336,7 @@ static int read_tables(const char *data, size_t len, struct tables *t, char *err
 				t->tests.n--;
 				cur = NULL;
 			}
-		} else if (!strcmp(name, "rpminfo_object")) {
+		} else if (!strcmp(name, "rpminfo_object") || !strcmp(name, "dpkginfo_object")) {
 			cur = PUSH(t->objects);
 			if (!cur)
 				goto oom;
@@ -304,7 +346,7 @@ static int read_tables(const char *data, size_t len, struct tables *t, char *err
 				t->objects.n--;
 				cur = NULL;
 			}
-		} else if (!strcmp(name, "rpminfo_state")) {
+		} else if (!strcmp(name, "rpminfo_state") || !strcmp(name, "dpkginfo_state")) {
 			cur = PUSH(t->states);
 			if (!cur)
 				goto oom;
@@ -319,7 +361,11 @@ static int read_tables(const char *data, size_t len, struct tables *t, char *err
 		} else if (cur && kind == 1 && !strcmp(name, "state")) {
 			cur->b = attr(r, "state_ref", &t->pool);
 		} else if (cur && kind == 2 && !strcmp(name, "name")) {
-			cur->a = text(r, &t->pool);
+			char *var = attr(r, "var_ref", &t->pool);
+			if (var)
+				cur->b = var; /* resolved against the variables in pass 2 */
+			else
+				cur->a = text(r, &t->pool);
 		} else if (cur && kind == 3 && !strcmp(name, "evr")) {
 			char *op = attr(r, "operation", &t->pool);
 			if (op && !strcmp(op, "less than"))
@@ -356,8 +402,12 @@ int oval_severity(const char *s)
 		return LUCID_SEVERITY_UNKNOWN;
 	if (!strcasecmp(s, "low"))
 		return LUCID_SEVERITY_LOW;
-	if (!strcasecmp(s, "moderate"))
+	if (!strcasecmp(s, "moderate") || !strcasecmp(s, "medium"))
 		return LUCID_SEVERITY_MEDIUM;
+	if (!strcasecmp(s, "negligible"))
+		return LUCID_SEVERITY_NEGLIGIBLE;
+	if (!strcasecmp(s, "high"))
+		return LUCID_SEVERITY_HIGH;
 	if (!strcasecmp(s, "important"))
 		return LUCID_SEVERITY_HIGH;
 	if (!strcasecmp(s, "critical"))
@@ -374,15 +424,23 @@ static void release_namespace(enum oval_vendor v, const char *rel, char *out, si
 		snprintf(out, n, "photon:%s%s", rel, strchr(rel, '.') ? "" : ".0");
 }
 
-/* "Oracle Linux 8" -> "ol:8"; "Photon 3" -> "photon:3.0" */
+/* "Oracle Linux 8" -> "ol:8"; "Photon 3" -> "photon:3.0"; "Ubuntu 22.04 LTS" -> "ubuntu:22.04" */
 static bool platform_namespace(enum oval_vendor v, const char *platform, char *out, size_t n)
 {
-	const char *prefix = v == OVAL_ORACLE ? "Oracle Linux " : "Photon ";
+	const char *prefix = v == OVAL_ORACLE   ? "Oracle Linux "
+	                     : v == OVAL_UBUNTU ? "Ubuntu "
+	                                        : "Photon ";
 	size_t pl = strlen(prefix);
 	if (!platform || strncmp(platform, prefix, pl) != 0)
 		return false;
 	const char *ver = platform + pl;
 	size_t vn = strspn(ver, "0123456789.");
+	if (v == OVAL_UBUNTU) {
+		if (!vn || (ver[vn] && strcmp(ver + vn, " LTS") != 0))
+			return false;
+		snprintf(out, n, "ubuntu:%.*s", (int)vn, ver);
+		return true;
+	}
 	if (!vn || ver[vn])
 		return false;
 	if (v == OVAL_ORACLE)
@@ -422,6 +480,58 @@ static void advisory_from_title(const char *title, char *out, size_t n)
 		snprintf(out, n, "%.*s", (int)k, title);
 }
 
+/* An evr that is zero ("0", "0:0"): Ubuntu's "no fix released". */
+static bool zero_evr(const char *evr)
+{
+	return !strcmp(evr, "0") || !strcmp(evr, "0:0");
+}
+
+struct ubuntu_emit {
+	int (*emit)(void *user, const struct lucid_vuln *v);
+	void *user;
+	const struct definition *d;
+	const char *ns, *advisory;
+	char *const *cves;
+	size_t ncves;
+	struct oval_stats *st;
+};
+
+/* Ubuntu's tests name binary packages (a space-separated list from a variable): one record
+ * per binary package and CVE; fixed NULL: not fixed. */
+static int emit_names(const struct ubuntu_emit *u, const char *names, const char *fixed)
+{
+	int rc = 0;
+	for (const char *p = names; rc == 0 && *p;) {
+		size_t n = strcspn(p, " ");
+		char pkg[256];
+		if (n && n < sizeof pkg) {
+			memcpy(pkg, p, n);
+			pkg[n] = 0;
+			for (size_t k = 0; rc == 0 && k < u->ncves; k++) {
+				struct lucid_vuln v = LUCID_RECORD_INIT(lucid_vuln);
+				v.id = u->cves[k];
+				v.namespace_name = u->ns;
+				v.package = pkg;
+				v.version_format = "dpkg";
+				v.fixed_in = fixed;
+				v.state = fixed ? LUCID_STATE_FIXED : LUCID_STATE_UNFIXED;
+				v.severity = oval_severity(u->d->severity);
+				v.vendor_severity = u->d->severity;
+				v.description = u->d->title;
+				v.links = u->d->links;
+				v.advisory = u->advisory;
+				v.package_kind = LUCID_PACKAGE_BINARY;
+				u->st->records++;
+				rc = u->emit(u->user, &v);
+			}
+		}
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	return rc;
+}
+
 int oval_parse(enum oval_vendor vendor, const char *data, size_t len,
                int (*emit)(void *user, const struct lucid_vuln *v), void *user,
                struct oval_stats *stats, char *err, size_t errlen)
@@ -446,6 +556,8 @@ int oval_parse(enum oval_vendor vendor, const char *data, size_t len,
 		qsort(t.objects.v, t.objects.n, sizeof *t.objects.v, cmp_pair);
 	if (t.states.n)
 		qsort(t.states.v, t.states.n, sizeof *t.states.v, cmp_pair);
+	if (t.variables.n)
+		qsort(t.variables.v, t.variables.n, sizeof *t.variables.v, cmp_pair);
 	for (size_t i = 0; rc == 0 && i < t.defs.n; i++) {
 		const struct definition *d = &t.defs.v[i];
 		st->definitions++;
@@ -469,8 +581,9 @@ int oval_parse(enum oval_vendor vendor, const char *data, size_t len,
 					if (strcmp(crit_ns, ns) != 0)
 						continue;
 				}
-				char name[256], evr[256];
+				char name[8192], evr[256];
 				const char *arch = NULL;
+				bool unfixed = false;
 				const struct idpair *test =
 				        lookup(t.tests.v, t.tests.n, cr->test_ref);
 				if (test) {
@@ -478,16 +591,40 @@ int oval_parse(enum oval_vendor vendor, const char *data, size_t len,
 					        lookup(t.objects.v, t.objects.n, test->a);
 					const struct idpair *ste =
 					        lookup(t.states.v, t.states.n, test->b);
-					if (!obj || !obj->a || !ste || !ste->a)
+					const char *names = obj ? obj->a : NULL;
+					if (obj && !names && obj->b) {
+						const struct idpair *var = lookup(
+						        t.variables.v, t.variables.n, obj->b);
+						names = var ? var->a : NULL;
+					}
+					if (!names)
+						continue;
+					if (vendor == OVAL_UBUNTU &&
+					    (!test->b || (ste && ste->a && zero_evr(ste->a)))) {
+						/* Ubuntu: no state, or "less than 0", is "not fixed
+						 * yet": every version is affected */
+						unfixed = true;
+						evr[0] = 0;
+					} else if (!ste || !ste->a) {
 						continue; /* not a version test (signature, release)
 						           */
-					snprintf(name, sizeof name, "%s", obj->a);
-					snprintf(evr, sizeof evr, "%s", ste->a);
-					arch = ste->b;
+					} else {
+						snprintf(evr, sizeof evr, "%s", ste->a);
+						arch = ste->b;
+					}
+					snprintf(name, sizeof name, "%s", names);
 				} else if (from_comment(cr->comment, name, sizeof name, evr,
 				                        sizeof evr)) {
 					st->from_comments++;
 				} else {
+					continue;
+				}
+				if (vendor == OVAL_UBUNTU) {
+					rc = emit_names(
+					        &(struct ubuntu_emit){emit, user, d, ns, advisory,
+					                              t.cves.v + d->first_cve,
+					                              d->ncves, st},
+					        name, unfixed ? NULL : evr);
 					continue;
 				}
 				size_t ncves = d->ncves ? d->ncves : 1;

@@ -3,7 +3,10 @@
  * as Oracle Linux (ELSA) and VMware Photon (PHSA) publish them. One streaming pass with
  * libxml2's reader keeps only compact tables (definitions, tests, objects, states); a second
  * step resolves each definition's criteria to (package, fixed evr, arch). Where a definition's
- * tests are absent (excerpts), the criterion comment "NAME is earlier than EVR" is used. Pure.
+ * tests are absent (excerpts), the criterion comment "NAME is earlier than EVR" is used.
+ * Ubuntu's CVE OVAL (OVAL_UBUNTU) is the same shape with dpkginfo tests whose objects name
+ * binary packages through a var_ref to a constant_variable; a test without a state, or with
+ * "less than 0", is Canonical's "not fixed yet" (every version affected). Pure.
  */
 #ifndef OVAL_PARSE_H
 #define OVAL_PARSE_H
@@ -11,7 +14,7 @@
 #include <lucid/record.h>
 #include <stddef.h>
 
-enum oval_vendor { OVAL_ORACLE, OVAL_PHOTON };
+enum oval_vendor { OVAL_ORACLE, OVAL_PHOTON, OVAL_UBUNTU };
 
 struct oval_stats {
 	size_t definitions, records, from_comments, unknown_platforms;

@@ -922,3 +922,77 @@ Test(cli, centos_matched_against_rhel_data)
 	expect_curl(&r, root, false);
 	run_free(&r);
 }
+
+/*
+ * A real Ubuntu 18.04 dpkg database with its release files, as one layer, against Canonical's
+ * OSV record for CVE-2016-20013. For 18.04 the record lists glibc (in the Pro stream: the only
+ * statement Canonical makes for bionic's glibc), sssd, syslinux, syslinux-legacy, dietlibc and
+ * zabbix, none fixed. Of those sources only glibc is installed, as libc6 and libc-bin at
+ * 2.27-3ubuntu1: exactly two findings, unfixed, at Ubuntu's priority "negligible".
+ */
+Test(cli, ubuntu_18_04_against_canonical_osv)
+{
+	const char *root = in_tmp("bionic"), *layer = in_tmp("bionic.layer.tar");
+	cr_assert_eq(sh("mkdir -p '%s' && cp -r '%s' '%s' '%s' && tar -C '%s' -cf '%s' .", root,
+	                data_path("dpkg/ubuntu-18.04/var"),
+	                data_path("os-release/claircore/ubuntu-18.04/etc"), root, root, layer),
+	             0);
+	struct run_result r = {0};
+	char feed[4200];
+	snprintf(feed, sizeof feed, "osv=%s", data_path("feeds/ubuntu/UBUNTU-CVE-2016-20013.json"));
+	LUCID("update", "--feed", feed);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	LUCID("scan", "--format", "json", layer);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	char *got = vuln_pairs(&r);
+	cr_assert_str_eq(got, "libc-bin UBUNTU-CVE-2016-20013 (null)\n"
+	                      "libc6 UBUNTU-CVE-2016-20013 (null)\n");
+	free(got);
+	json_t *rep = json_loads(r.out, 0, NULL);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "distribution"),
+	                                                   "namespace")),
+	                 "ubuntu:18.04");
+	json_t *v = json_array_get(json_object_get(rep, "vulnerabilities"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(v, "state")), "unfixed");
+	cr_assert_str_eq(json_string_value(json_object_get(v, "severity")), "Negligible");
+	cr_assert_str_eq(json_string_value(json_object_get(v, "feed_package")), "glibc");
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(v, "aliases"), 0)),
+	                 "CVE-2016-20013");
+	cr_assert(json_is_null(json_object_get(v, "enrichments")));
+	json_decref(rep);
+	/* the same as a root filesystem directory */
+	LUCID("scan", root);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "vulnerabilities: 2 (Critical 0, High 0, Medium 0, Low 0, "
+	                                 "Negligible 2, Unknown 0)"),
+	                   "%s", r.out);
+	run_free(&r);
+}
+
+/* An OSV source may be a directory, a zip (osv.dev's all.zip) or one record; bad ones fail. */
+Test(cli, osv_sources)
+{
+	struct run_result r = {0};
+	char feed[4200];
+	snprintf(feed, sizeof feed, "osv=%s", data_path("feeds/osv/chainguard"));
+	LUCID("-v", "update", "--feed", feed);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "3 OSV records (0 withdrawn): 10 lucid records"), "%s",
+	                   r.err);
+	snprintf(feed, sizeof feed, "osv=%s",
+	         data_path("feeds/osv/osv.dev-python-all.excerpt.zip"));
+	LUCID("-v", "update", "--feed", feed);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, ": 0 lucid records; skipped "), "%s", r.err);
+	/* a zip cut short, and a file in no OSV form */
+	cr_assert_eq(sh("head -c 3000 '%s' > '%s'",
+	                data_path("feeds/osv/osv.dev-python-all.excerpt.zip"), in_tmp("cut.zip")),
+	             0);
+	snprintf(feed, sizeof feed, "osv=%s", in_tmp("cut.zip"));
+	LUCID("update", "--feed", feed);
+	expect_input_error(&r, "nothing stored");
+	snprintf(feed, sizeof feed, "osv=%s", data_path("feeds/enrichers/epss.excerpt.csv"));
+	LUCID("update", "--feed", feed);
+	expect_input_error(&r, "not an OSV record");
+	run_free(&r);
+}

@@ -11,6 +11,7 @@
 
 #include "enrich_parse.h"
 #include "matcher.h"
+#include "report.h"
 #include "store.h"
 #include "support.h"
 #include "updater.h"
@@ -260,6 +261,17 @@ Test(enrich, findings_carry_their_cves_enrichments, .init = setup, .fini = teard
 			}
 		}
 		cr_assert(found, "%s %s not reported", cases[i].name, cases[i].cve);
+		/* the table shows them in their own columns */
+		char *text = NULL;
+		size_t tlen = 0;
+		FILE *f = open_memstream(&text, &tlen);
+		report_table(f, &rep, &vr);
+		fclose(f);
+		cr_assert_not_null(strstr(text, "CVSS  EPSS    KEV  LAYER"), "%s", text);
+		cr_assert_not_null(
+		        strstr(text, i == 0 ? "  -     -       yes  " : "  7.5   -       -  "),
+		        "%s", text);
+		free(text);
 		free(vr.m);
 		arena_free(&a);
 	}

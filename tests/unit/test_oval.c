@@ -19,7 +19,8 @@ static int collect(void *u, const struct lucid_vuln *v)
 {
 	struct collected *c = u;
 	buf_addf(&c->lines, "%s|%s|%s|%s|%d|%s|%d\n", v->id, v->namespace_name, v->package,
-	         v->fixed_in, v->severity, v->advisory ? v->advisory : "-", v->package_kind);
+	         v->fixed_in ? v->fixed_in : "-", v->severity, v->advisory ? v->advisory : "-",
+	         v->package_kind);
 	c->n++;
 	return 0;
 }
@@ -123,4 +124,83 @@ Test(oval, severities)
 	cr_assert_eq(oval_severity("Low"), LUCID_SEVERITY_LOW);
 	cr_assert_eq(oval_severity("CRITICAL"), LUCID_SEVERITY_CRITICAL);
 	cr_assert_eq(oval_severity("N/A"), LUCID_SEVERITY_UNKNOWN);
+}
+
+/*
+ * Ubuntu's CVE OVAL, in the shape Canonical publishes (no real document is in the fixtures:
+ * this one is written by hand after com.ubuntu.<codename>.cve.oval.xml, with two CVEs of the
+ * real Ubuntu OSV fixture): a definition per CVE, criteria per source package whose
+ * dpkginfo_object names its binaries through a var_ref; a fixed test has a "less than" state,
+ * an unfixed one none, and "less than 0:0" is also "not fixed yet".
+ */
+Test(oval, ubuntu_dpkginfo_and_var_ref)
+{
+	const char doc[] =
+	        "<oval_definitions xmlns=\"http://oval.mitre.org/XMLSchema/oval-definitions-5\" "
+	        "xmlns:linux=\"http://oval.mitre.org/XMLSchema/oval-definitions-5#linux\">"
+	        "<definitions>"
+	        "<definition class=\"vulnerability\" "
+	        "id=\"oval:com.ubuntu.bionic:def:201620013000000\">"
+	        "<metadata><title>CVE-2016-20013 on Ubuntu 18.04 LTS (bionic) - negligible.</title>"
+	        "<affected family=\"unix\"><platform>Ubuntu 18.04 LTS</platform></affected>"
+	        "<reference source=\"CVE\" ref_id=\"CVE-2016-20013\" "
+	        "ref_url=\"https://ubuntu.com/security/CVE-2016-20013\"/>"
+	        "<advisory><severity>Negligible</severity><cve>CVE-2016-20013</cve></advisory>"
+	        "</metadata><criteria operator=\"OR\">"
+	        "<criterion test_ref=\"oval:com.ubuntu.bionic:tst:1\" comment=\"glibc package in "
+	        "bionic is affected and needs fixing.\"/>"
+	        "<criterion test_ref=\"oval:com.ubuntu.bionic:tst:2\" comment=\"sssd package in "
+	        "bionic is affected, but a decision has been made to defer addressing it.\"/>"
+	        "<criterion test_ref=\"oval:com.ubuntu.bionic:tst:3\" comment=\"dietlibc package "
+	        "in bionic was vulnerable but has been fixed (note: '0.34~cvs20160606-8').\"/>"
+	        "</criteria></definition></definitions><tests>"
+	        "<linux:dpkginfo_test id=\"oval:com.ubuntu.bionic:tst:1\" check=\"at least one\">"
+	        "<linux:object object_ref=\"oval:com.ubuntu.bionic:obj:1\"/></linux:dpkginfo_test>"
+	        "<linux:dpkginfo_test id=\"oval:com.ubuntu.bionic:tst:2\" check=\"at least one\">"
+	        "<linux:object object_ref=\"oval:com.ubuntu.bionic:obj:2\"/>"
+	        "<linux:state state_ref=\"oval:com.ubuntu.bionic:ste:2\"/></linux:dpkginfo_test>"
+	        "<linux:dpkginfo_test id=\"oval:com.ubuntu.bionic:tst:3\" check=\"at least one\">"
+	        "<linux:object object_ref=\"oval:com.ubuntu.bionic:obj:3\"/>"
+	        "<linux:state state_ref=\"oval:com.ubuntu.bionic:ste:3\"/></linux:dpkginfo_test>"
+	        "</tests><objects>"
+	        "<linux:dpkginfo_object id=\"oval:com.ubuntu.bionic:obj:1\">"
+	        "<linux:name var_ref=\"oval:com.ubuntu.bionic:var:1\" var_check=\"at least one\"/>"
+	        "</linux:dpkginfo_object>"
+	        "<linux:dpkginfo_object id=\"oval:com.ubuntu.bionic:obj:2\">"
+	        "<linux:name>sssd</linux:name></linux:dpkginfo_object>"
+	        "<linux:dpkginfo_object id=\"oval:com.ubuntu.bionic:obj:3\">"
+	        "<linux:name var_ref=\"oval:com.ubuntu.bionic:var:3\" var_check=\"at least one\"/>"
+	        "</linux:dpkginfo_object></objects><states>"
+	        "<linux:dpkginfo_state id=\"oval:com.ubuntu.bionic:ste:2\">"
+	        "<linux:evr datatype=\"debian_evr_string\" operation=\"less than\">0:0</linux:evr>"
+	        "</linux:dpkginfo_state>"
+	        "<linux:dpkginfo_state id=\"oval:com.ubuntu.bionic:ste:3\">"
+	        "<linux:evr datatype=\"debian_evr_string\" operation=\"less than\">"
+	        "0:0.34~cvs20160606-8</linux:evr></linux:dpkginfo_state></states><variables>"
+	        "<constant_variable id=\"oval:com.ubuntu.bionic:var:1\" datatype=\"string\">"
+	        "<value>libc6</value><value>libc-bin</value></constant_variable>"
+	        "<constant_variable id=\"oval:com.ubuntu.bionic:var:3\" datatype=\"string\">"
+	        "<value>dietlibc-dev</value></constant_variable></variables></oval_definitions>";
+	struct collected c = {0};
+	buf_add(&c.lines, NULL, 0);
+	struct oval_stats st;
+	char err[256] = "";
+	cr_assert_eq(
+	        oval_parse(OVAL_UBUNTU, doc, sizeof doc - 1, collect, &c, &st, err, sizeof err), 0,
+	        "%s", err);
+	cr_assert_str_eq(c.lines.data,
+	                 "CVE-2016-20013|ubuntu:18.04|libc6|-|1|-|1\n"
+	                 "CVE-2016-20013|ubuntu:18.04|libc-bin|-|1|-|1\n"
+	                 "CVE-2016-20013|ubuntu:18.04|sssd|-|1|-|1\n"
+	                 "CVE-2016-20013|ubuntu:18.04|dietlibc-dev|0:0.34~cvs20160606-8|1|-|1\n");
+	buf_free(&c.lines);
+	/* another vendor's platform names are not Ubuntu's */
+	c = (struct collected){0};
+	buf_add(&c.lines, NULL, 0);
+	cr_assert_eq(
+	        oval_parse(OVAL_ORACLE, doc, sizeof doc - 1, collect, &c, &st, err, sizeof err), 0,
+	        "%s", err);
+	cr_assert_eq(c.n, 0);
+	cr_assert_eq(st.unknown_platforms, 1);
+	buf_free(&c.lines);
 }
