@@ -172,13 +172,17 @@ Test(loader, the_build_tree_loads_every_plugin)
 	cr_assert_eq(registry_load_dir(&reg, LUCID_BUILD_ROOT "/plugins", &e), 0, "%s", e.msg);
 	/* the rpm and amqp plugins are optional (meson -Drpm=disabled, -Damqp=disabled) */
 	cr_assert_eq(reg.nplugins,
-	             11u + (registry_comparator(&reg, "rpm") ? 1 : 0) +
+	             13u + (registry_comparator(&reg, "rpm") ? 1 : 0) +
 	                     (registry_find(&reg, LUCID_KIND_NOTIFIER, "amqp") ? 1 : 0));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_NOTIFIER, "webhook"));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_NOTIFIER, "file"));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_LISTER, "apk"));
 	cr_assert_not_null(registry_comparator(&reg, "apk"));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_FETCHER, "alpine"));
+	const char *issue5[] = {"osv", "nvd", "epss", "kev", "ubuntu-oval"};
+	for (size_t i = 0; i < sizeof issue5 / sizeof issue5[0]; i++)
+		cr_assert_not_null(registry_find(&reg, LUCID_KIND_FETCHER, issue5[i]), "%s",
+		                   issue5[i]);
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_FORMAT, "oci"));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_FORMAT, "docker-archive"));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_DETECTOR, "os-release"));
