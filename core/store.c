@@ -823,7 +823,10 @@ int store_feed_drop_document(struct feed_txn *t, const char *document, struct er
 int store_feed_add(struct feed_txn *t, const struct lucid_vuln *v, struct err *e)
 {
 	struct buf rec = {0};
-	enc_u64(&rec, VULN_REC_V);
+	/* records without v4's fields keep v3's bytes, so their content hash (the identity that
+	 * update diffs and notifications compare) does not change across the upgrade */
+	bool v4 = v->introduced || v->last_affected || v->aliases;
+	enc_u64(&rec, v4 ? VULN_REC_V : 3);
 	enc_str(&rec, t->feed);
 	enc_str(&rec, v->id);
 	enc_str(&rec, v->namespace_name);
@@ -841,9 +844,11 @@ int store_feed_add(struct feed_txn *t, const struct lucid_vuln *v, struct err *e
 	enc_str(&rec, v->arch);
 	enc_str(&rec, v->module);
 	enc_str(&rec, v->document);
-	enc_str(&rec, v->introduced);
-	enc_str(&rec, v->last_affected);
-	enc_str(&rec, v->aliases);
+	if (v4) {
+		enc_str(&rec, v->introduced);
+		enc_str(&rec, v->last_affected);
+		enc_str(&rec, v->aliases);
+	}
 	char hex[72];
 	sha256_digest(rec.data, rec.len, hex);
 	MDB_val h = {64, hex + 7}, val = {rec.len, rec.data};

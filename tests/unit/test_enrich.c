@@ -3,12 +3,14 @@
  * join: findings carry what the enrichment feeds state about their CVE.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <lucid/error.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clair_json.h"
 #include "enrich_parse.h"
 #include "matcher.h"
 #include "report.h"
@@ -272,6 +274,39 @@ Test(enrich, findings_carry_their_cves_enrichments, .init = setup, .fini = teard
 		        strstr(text, i == 0 ? "  -     -       yes  " : "  7.5   -       -  "),
 		        "%s", text);
 		free(text);
+		/* and Clair's report, under the enricher's media type, by vulnerability id */
+		size_t jlen;
+		char *clair = clair_vulnerability_report(&rep, &vr, &jlen);
+		json_t *doc = json_loadb(clair, jlen, 0, NULL);
+		cr_assert_not_null(doc, "%s", clair);
+		json_t *en = json_object_get(doc, "enrichments");
+		const char *type =
+		        i == 0 ? "message/vnd.clair.map.vulnerability; enricher=clair.kev "
+		                 "schema=none"
+		               : "message/vnd.clair.map.vulnerability; enricher=clair.cvss "
+		                 "schema=https://csrc.nist.gov/schema/nvd/api/2.0/"
+		                 "cve_api_json_2.0.schema";
+		json_t *byid = json_array_get(json_object_get(en, type), 0);
+		cr_assert_eq(json_object_size(byid), 1, "%s", clair);
+		const char *vid = NULL;
+		json_t *list;
+		json_object_foreach (byid, vid, list) {
+			json_t *vuln =
+			        json_object_get(json_object_get(doc, "vulnerabilities"), vid);
+			cr_assert_str_eq(json_string_value(json_object_get(vuln, "name")),
+			                 cases[i].cve);
+			json_t *rec = json_array_get(list, 0);
+			if (i == 0)
+				cr_assert_str_eq(
+				        json_string_value(json_object_get(rec, "date_added")),
+				        "2021-12-10");
+			else
+				cr_assert(
+				        fabs(json_number_value(json_object_get(rec, "baseScore")) -
+				             7.5) < 1e-9);
+		}
+		json_decref(doc);
+		free(clair);
 		free(vr.m);
 		arena_free(&a);
 	}
