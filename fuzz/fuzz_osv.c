@@ -24,6 +24,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 	struct osv_stats st = {0};
 	struct lucid_vuln_sink sink = {sizeof sink, NULL, check, NULL};
-	osv_parse_record((const char *)data, size, "fuzz.json", &sink, &st, err, sizeof err);
+	osv_parse_record((const char *)data, size, "fuzz.json", NULL, &sink, &st, err, sizeof err);
 	return 0;
 }

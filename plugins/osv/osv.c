@@ -7,7 +7,8 @@
  * no fetcher of its own: Ubuntu, AlmaLinux, Rocky Linux, Chainguard and Wolfi (Debian's and
  * Alpine's OSV exports are there too: name them with --feed osv=URL, or list them in
  * plugins.osv.ecosystems). Settings: plugins.osv.url (a mirror of the bucket),
- * plugins.osv.ecosystems (comma-separated directory names, replacing the default list).
+ * plugins.osv.ecosystems (comma-separated directory names, replacing the default list),
+ * plugins.osv.ubuntu_notices ("true": also match Ubuntu's USN-* records).
  */
 #include <lucid/lucid-sdk.h>
 #include <stdbool.h>
@@ -72,6 +73,7 @@ static int osv_feeds(void *self, const struct lucid_ctx *ctx,
 struct osv_feed {
 	const struct lucid_ctx *ctx;
 	const struct lucid_vuln_sink *out;
+	struct osv_options opts;
 	struct osv_stats st;
 };
 
@@ -79,7 +81,7 @@ static int on_record(void *user, const char *name, const char *doc, size_t len)
 {
 	struct osv_feed *f = user;
 	char err[256] = "";
-	int rc = osv_parse_record(doc, len, name, f->out, &f->st, err, sizeof err);
+	int rc = osv_parse_record(doc, len, name, &f->opts, f->out, &f->st, err, sizeof err);
 	if (rc == LUCID_EPARSE)
 		lucid_set_error(f->ctx, "%s: %s", name ? name : "OSV record", err);
 	return rc;
@@ -90,7 +92,9 @@ static int osv_parse(void *self, const struct lucid_ctx *ctx, const struct lucid
 {
 	(void)self;
 	(void)feed;
-	struct osv_feed f = {ctx, out, {0}};
+	struct osv_feed f = {ctx, out, {0}, {0}};
+	const char *usn = ctx->host->config(ctx, "ubuntu_notices");
+	f.opts.ubuntu_notices = usn && !strcmp(usn, "true");
 	int rc = doc_archive_each(ctx, body, ".json", OSV_RECORD_MAX, on_record, &f);
 	if (rc == 0 && f.st.documents == 0) {
 		lucid_set_error(ctx, "no OSV record in the feed");

@@ -348,8 +348,8 @@ static int parse_affected(struct emitter *em, const json_t *aff, const json_t *r
 }
 
 int osv_parse_record(const char *json, size_t len, const char *document,
-                     const struct lucid_vuln_sink *out, struct osv_stats *stats, char *err,
-                     size_t errlen)
+                     const struct osv_options *opts, const struct lucid_vuln_sink *out,
+                     struct osv_stats *stats, char *err, size_t errlen)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(json, len, JSON_ALLOW_NUL, &jerr);
@@ -368,6 +368,11 @@ int osv_parse_record(const char *json, size_t len, const char *document,
 	}
 	if (str_of(root, "withdrawn")) {
 		stats->withdrawn++;
+		json_decref(root);
+		return 0;
+	}
+	if (!strncmp(id, "USN-", 4) && !(opts && opts->ubuntu_notices)) {
+		stats->notices++;
 		json_decref(root);
 		return 0;
 	}

@@ -32,16 +32,24 @@ struct osv_stats {
 	unsigned long unusable;     /* records or affected[] entries missing what matching needs */
 	unsigned long withdrawn;    /* records with "withdrawn" set: nothing emitted */
 	unsigned long not_affected; /* ranges that affect no version (introduced 0, fixed 0) */
+	unsigned long notices; /* Ubuntu USN-* records skipped (the CVE records say the same) */
+};
+
+struct osv_options {
+	bool ubuntu_notices; /* also match Ubuntu's USN-* records (default: only UBUNTU-CVE-*) */
 };
 
 /*
  * Parse one OSV record (JSON text, len bytes) and emit a record per affected range of each
- * package in an ecosystem we index; records carry document (may be NULL).
+ * package in an ecosystem we index; records carry document (may be NULL). Canonical publishes
+ * each fix twice, as a per-CVE record (UBUNTU-CVE-*) and in a notice (USN-*): notices are
+ * skipped (counted) unless opts->ubuntu_notices, so a finding is not reported twice under two
+ * names. opts may be NULL (defaults).
  * \return 0 (also when nothing applied: see stats), LUCID_EPARSE with a reason in err for text
  *         that is not a JSON object, or the sink's error.
  */
 int osv_parse_record(const char *json, size_t len, const char *document,
-                     const struct lucid_vuln_sink *out, struct osv_stats *stats, char *err,
-                     size_t errlen);
+                     const struct osv_options *opts, const struct lucid_vuln_sink *out,
+                     struct osv_stats *stats, char *err, size_t errlen);
 
 #endif

@@ -32,7 +32,7 @@ static struct collected parse_text(const char *text, size_t len, struct osv_stat
 	buf_add(&c.lines, NULL, 0);
 	struct lucid_vuln_sink sink = {sizeof sink, &c, collect, NULL};
 	char err[256] = "";
-	int rc = osv_parse_record(text, len, "doc.json", &sink, st, err, sizeof err);
+	int rc = osv_parse_record(text, len, "doc.json", NULL, &sink, st, err, sizeof err);
 	cr_assert_eq(rc, want_rc, "%d %s", rc, err);
 	return c;
 }
@@ -191,6 +191,29 @@ Test(osv, ranges_versions_and_withdrawn)
 	c = parse_text(withdrawn, sizeof withdrawn - 1, &st, 0);
 	cr_assert_eq(c.n, 0);
 	cr_assert_eq(st.withdrawn, 1);
+	buf_free(&c.lines);
+}
+
+/* Canonical's notices repeat its per-CVE records: skipped unless asked for. */
+Test(osv, ubuntu_notices)
+{
+	const char usn[] = "{\"id\":\"USN-6000-1\",\"upstream\":[\"CVE-2023-1\"],\"affected\":[{"
+	                   "\"package\":{\"ecosystem\":\"Ubuntu:22.04:LTS\",\"name\":\"p\"},"
+	                   "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":"
+	                   "\"0\"},{\"fixed\":\"1.2\"}]}]}]}";
+	struct osv_stats st = {0};
+	struct collected c = parse_text(usn, sizeof usn - 1, &st, 0);
+	cr_assert_eq(c.n, 0);
+	cr_assert_eq(st.notices, 1);
+	buf_free(&c.lines);
+	c = (struct collected){0};
+	buf_add(&c.lines, NULL, 0);
+	struct lucid_vuln_sink sink = {sizeof sink, &c, collect, NULL};
+	struct osv_options keep = {.ubuntu_notices = true};
+	char err[64];
+	cr_assert_eq(
+	        osv_parse_record(usn, sizeof usn - 1, NULL, &keep, &sink, &st, err, sizeof err), 0);
+	cr_assert_str_eq(c.lines.data, "USN-6000-1|ubuntu:22.04|p|dpkg|-|1.2|0|0|0|-|CVE-2023-1\n");
 	buf_free(&c.lines);
 }
 
