@@ -106,41 +106,28 @@ static bool sink_can_enrich(const struct lucid_ctx *ctx, const struct lucid_vuln
 	return false;
 }
 
-static int nvd_parse_feed(void *self, const struct lucid_ctx *ctx, const struct lucid_feed *feed,
-                          const struct lucid_reader *body, const struct lucid_vuln_sink *out)
+static int parse_with(const struct lucid_ctx *ctx, const struct lucid_reader *body,
+                      const struct lucid_vuln_sink *out, const char *what, enrich_parser parser)
 {
-	(void)self;
-	(void)feed;
 	if (!sink_can_enrich(ctx, out))
 		return LUCID_EABI;
 	struct enrich_stats st = {0};
 	char err[256] = "";
-	return run(ctx, "NVD", nvd_parse(body, out, &st, err, sizeof err), &st, err);
+	return run(ctx, what, parser(body, out, &st, err, sizeof err), &st, err);
 }
 
-static int epss_parse_feed(void *self, const struct lucid_ctx *ctx, const struct lucid_feed *feed,
-                           const struct lucid_reader *body, const struct lucid_vuln_sink *out)
-{
-	(void)self;
-	(void)feed;
-	if (!sink_can_enrich(ctx, out))
-		return LUCID_EABI;
-	struct enrich_stats st = {0};
-	char err[256] = "";
-	return run(ctx, "EPSS", epss_parse(body, out, &st, err, sizeof err), &st, err);
-}
+#define PARSE_FEED(fn, what, parser)                                                               \
+	static int fn(void *self, const struct lucid_ctx *ctx, const struct lucid_feed *feed,      \
+	              const struct lucid_reader *body, const struct lucid_vuln_sink *out)          \
+	{                                                                                          \
+		(void)self;                                                                        \
+		(void)feed;                                                                        \
+		return parse_with(ctx, body, out, what, parser);                                   \
+	}
 
-static int kev_parse_feed(void *self, const struct lucid_ctx *ctx, const struct lucid_feed *feed,
-                          const struct lucid_reader *body, const struct lucid_vuln_sink *out)
-{
-	(void)self;
-	(void)feed;
-	if (!sink_can_enrich(ctx, out))
-		return LUCID_EABI;
-	struct enrich_stats st = {0};
-	char err[256] = "";
-	return run(ctx, "KEV", kev_parse(body, KEV_MAX, out, &st, err, sizeof err), &st, err);
-}
+PARSE_FEED(nvd_parse_feed, "NVD", nvd_parse)
+PARSE_FEED(epss_parse_feed, "EPSS", epss_parse)
+PARSE_FEED(kev_parse_feed, "KEV", kev_parse)
 
 #define FETCHER(var, nm, feeds_fn, parse_fn)                                                       \
 	static const struct lucid_fetcher_ops var##_ops = {                                        \

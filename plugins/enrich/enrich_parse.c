@@ -363,7 +363,7 @@ int epss_parse(const struct lucid_reader *body, const struct lucid_vuln_sink *ou
 
 /* ---- CISA KEV ---- */
 
-int kev_parse(const struct lucid_reader *body, size_t max, const struct lucid_vuln_sink *out,
+int kev_parse(const struct lucid_reader *body, const struct lucid_vuln_sink *out,
               struct enrich_stats *stats, char *err, size_t errlen)
 {
 	struct bytes b = {0};
@@ -371,7 +371,7 @@ int kev_parse(const struct lucid_reader *body, size_t max, const struct lucid_vu
 	int64_t n;
 	int rc = 0;
 	while (rc == 0 && (n = body->read(body->priv, buf, sizeof buf)) > 0)
-		rc = bytes_add(&b, buf, (size_t)n, max);
+		rc = bytes_add(&b, buf, (size_t)n, KEV_MAX);
 	if (rc == 0 && n < 0)
 		rc = (int)n;
 	if (rc < 0) {

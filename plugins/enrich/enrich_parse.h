@@ -40,9 +40,15 @@ int epss_parse(const struct lucid_reader *body, const struct lucid_vuln_sink *ou
 
 /*
  * CISA KEV catalog JSON ({"catalogVersion", "vulnerabilities": [{"cveID", "dateAdded",
- * "dueDate", "knownRansomwareCampaignUse", ...}]}), at most max bytes. \return as nvd_parse.
+ * "dueDate", "knownRansomwareCampaignUse", ...}]}), at most KEV_MAX bytes (the catalog is
+ * ~1 MB). \return as nvd_parse.
  */
-int kev_parse(const struct lucid_reader *body, size_t max, const struct lucid_vuln_sink *out,
+#define KEV_MAX (64u * 1024 * 1024)
+int kev_parse(const struct lucid_reader *body, const struct lucid_vuln_sink *out,
               struct enrich_stats *stats, char *err, size_t errlen);
+
+/* The three parsers have one signature. */
+typedef int (*enrich_parser)(const struct lucid_reader *body, const struct lucid_vuln_sink *out,
+                             struct enrich_stats *stats, char *err, size_t errlen);
 
 #endif

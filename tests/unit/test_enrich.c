@@ -72,7 +72,7 @@ static struct collected run(enum format f, const char *text, size_t len, size_t 
 	memset(st, 0, sizeof *st);
 	int rc = f == NVD    ? nvd_parse(&r, &sink, st, err, sizeof err)
 	         : f == EPSS ? epss_parse(&r, &sink, st, err, sizeof err)
-	                     : kev_parse(&r, 1 << 20, &sink, st, err, sizeof err);
+	                     : kev_parse(&r, &sink, st, err, sizeof err);
 	cr_assert_eq(rc, want_rc, "%d %s", rc, err);
 	if (rc < 0)
 		cr_assert_neq(err[0], 0, "no reason given");
