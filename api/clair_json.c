@@ -202,9 +202,11 @@ int clair_parse_v1_layer(const char *body, size_t len, struct arena *a,
 	}
 	if (out->parent && !out->parent[0])
 		out->parent = NULL;
-	if (out->format && strcmp(out->format, "Docker") != 0 && strcmp(out->format, "OCI") != 0) {
+	if (out->format && strcmp(out->format, "Docker") != 0 && strcmp(out->format, "OCI") != 0 &&
+	    strcmp(out->format, "ACI") != 0) {
 		rc = fail(err, errlen, LUCID_EPARSE,
-		          "Layer.Format '%.40s' is not supported (Docker or OCI)", out->format);
+		          "Layer.Format '%.40s' is not supported (Docker, OCI or ACI)",
+		          out->format);
 		goto out;
 	}
 	json_t *h = json_object_get(l, "Headers");

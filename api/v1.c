@@ -39,7 +39,9 @@ static void post_layer(const struct v1_ctx *c, const char *body, size_t len, str
 		         rq.parent);
 		goto done;
 	}
-	struct remote_layer l = {NULL, rq.path, rq.headers, rq.nheaders};
+	/* an ACI (Clair v1's Format "ACI") keeps its filesystem under rootfs/ */
+	struct remote_layer l = {NULL, rq.path, rq.headers, rq.nheaders,
+	                         rq.format && !strcmp(rq.format, "ACI") ? "rootfs" : NULL};
 	char digest[72];
 	struct layer_result *res;
 	struct err e = {0};

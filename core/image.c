@@ -452,6 +452,7 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
 				break;
 			}
 			struct layer_view v = {.file_cap = file_cap};
+			snprintf(v.root, sizeof v.root, "%s", jobs[i].root ? jobs[i].root : "");
 			char digest[72];
 			rc = walk_stream(ms, &jobs[i], want, &v, digest, e);
 			close(ms->fd);
@@ -463,6 +464,29 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
 		close(root);
 		goto out;
 	}
+
+	/* the container itself as a layer (appc ACI): walk the archive file */
+	for (size_t i = 0; i < njobs && rc == 0; i++) {
+		if (jobs[i].done || jobs[i].member[0])
+			continue;
+		ms->fd = open(s->path, O_RDONLY | O_CLOEXEC);
+		if (ms->fd < 0) {
+			rc = err_set(e, -errno, "%s: %s", s->path, strerror(errno));
+			break;
+		}
+		struct layer_view v = {.file_cap = file_cap};
+		snprintf(v.root, sizeof v.root, "%s", jobs[i].root ? jobs[i].root : "");
+		char digest[72];
+		rc = walk_stream(ms, &jobs[i], want, &v, digest, e);
+		close(ms->fd);
+		ms->fd = -1;
+		if (rc == 0)
+			rc = cb(user, &jobs[i], &v, digest, e);
+		view_free(&v);
+		jobs[i].done = true;
+	}
+	if (rc < 0)
+		goto out;
 
 	/* archive: resolve each job's member through links, then one pass in storage order */
 	const char **names = xcalloc(njobs ? njobs : 1, sizeof *names);
@@ -502,6 +526,7 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
 			if (m && (uint64_t)archive_entry_size(ae) != m->size)
 				continue; /* an earlier entry of the same name, overwritten later */
 			struct layer_view v = {.file_cap = file_cap};
+			snprintf(v.root, sizeof v.root, "%s", jobs[i].root ? jobs[i].root : "");
 			char digest[72];
 			ms->outer = a;
 			rc = walk_stream(ms, &jobs[i], want, &v, digest, e);

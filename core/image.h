@@ -46,7 +46,8 @@ void image_source_close(struct image_source *s);
 
 /* One layer to stream. */
 struct layer_job {
-	const char *member; /* member path (archive or directory) */
+	const char *member; /* member path (archive or directory); "": the container itself */
+	const char *root;   /* the directory of the tar that is the filesystem, or NULL */
 	const char *digest; /* expected digest of the bytes named by digest_of */
 	int digest_of;
 	bool done;

@@ -204,6 +204,7 @@ struct manifest_collect {
 	struct index_report *rep;
 	struct layer_job *jobs;
 	size_t njobs;
+	bool manifest_seen;
 };
 
 static int on_manifest(void *priv, const struct lucid_image_manifest *m)
@@ -211,9 +212,10 @@ static int on_manifest(void *priv, const struct lucid_image_manifest *m)
 	struct manifest_collect *mc = priv;
 	struct lucid_image_manifest x = {0};
 	memcpy(&x, m, m->size < sizeof x ? m->size : sizeof x);
-	if (!digest_valid(x.digest))
-		return LUCID_EPARSE;
+	if (x.digest && !digest_valid(x.digest))
+		return LUCID_EPARSE; /* NULL: the container's own digest (checked after resolve) */
 	mc->rep->manifest_digest = arena_strdup(mc->a, x.digest);
+	mc->manifest_seen = true;
 	mc->rep->ref = arena_strdup(mc->a, x.ref);
 	mc->rep->config = arena_strdup(mc->a, x.config);
 	return 0;
@@ -224,14 +226,21 @@ static int on_layer(void *priv, const struct lucid_image_layer *l)
 	struct manifest_collect *mc = priv;
 	struct lucid_image_layer x = {0};
 	memcpy(&x, l, l->size < sizeof x ? l->size : sizeof x);
-	if (!x.member || !digest_valid(x.digest))
+	/* member "": the container is the layer, and its digest may be left to the host */
+	if (!x.member ||
+	    (x.member[0] ? !digest_valid(x.digest) : x.digest && !digest_valid(x.digest)))
+		return LUCID_EPARSE;
+	char root[256];
+	if (x.root && (!path_normalize(x.root, root, sizeof root) || !root[0]))
 		return LUCID_EPARSE;
 	if (mc->njobs >= MAX_LAYERS)
 		return LUCID_ELIMIT;
 	mc->jobs = xrealloc(mc->jobs, (mc->njobs + 1) * sizeof *mc->jobs);
-	mc->jobs[mc->njobs++] = (struct layer_job){.member = arena_strdup(mc->a, x.member),
-	                                           .digest = arena_strdup(mc->a, x.digest),
-	                                           .digest_of = x.digest_of};
+	mc->jobs[mc->njobs++] =
+	        (struct layer_job){.member = arena_strdup(mc->a, x.member),
+	                           .root = x.root ? arena_strdup(mc->a, root) : NULL,
+	                           .digest = arena_strdup(mc->a, x.digest),
+	                           .digest_of = x.digest_of};
 	struct index_report *r = mc->rep;
 	struct layer_info *li = arena_alloc(mc->a, (r->nlayers + 1) * sizeof *li);
 	if (r->nlayers)
@@ -266,6 +275,46 @@ static int on_layer_walked(void *user, struct layer_job *job, struct layer_view 
 	          res->npkgs, res->ns ? res->ns->name : "none");
 	if (w->st)
 		return store_put_layer(w->st, job->digest, w->scanner_set, res, e);
+	return 0;
+}
+
+/*
+ * A layer that is the container itself (member "") is only possible for an archive holding
+ * one layer; the host hashes the container and uses that digest for the layer and, when the
+ * handler named none, the manifest.
+ */
+static int container_layer_digests(const char *path, const struct image_source *src,
+                                   struct manifest_collect *mc, struct err *e)
+{
+	bool whole = false;
+	for (size_t i = 0; i < mc->njobs; i++)
+		whole |= !mc->jobs[i].member[0];
+	if (!whole) {
+		if (!mc->rep->manifest_digest)
+			return err_set(e, LUCID_EPARSE,
+			               "%s: the format handler reported no manifest "
+			               "digest",
+			               path);
+		return 0;
+	}
+	if (src->kind == SOURCE_DIR || mc->njobs != 1)
+		return err_set(e, LUCID_EPARSE,
+		               "%s: a layer that is the container itself must be the only layer of "
+		               "an archive",
+		               path);
+	char digest[72];
+	int rc = file_sha256(path, digest, e);
+	if (rc < 0)
+		return rc;
+	if (mc->jobs[0].digest && strcmp(mc->jobs[0].digest, digest) != 0)
+		return err_set(e, LUCID_EINTEGRITY,
+		               "%s: digest mismatch: the handler says %s, the "
+		               "content is %s",
+		               path, mc->jobs[0].digest, digest);
+	mc->jobs[0].digest = arena_strdup(mc->a, digest);
+	mc->rep->layers[0].digest = arena_strdup(mc->a, digest);
+	if (!mc->rep->manifest_digest)
+		mc->rep->manifest_digest = arena_strdup(mc->a, digest);
 	return 0;
 }
 
@@ -497,6 +546,7 @@ int index_remote_layer(const struct registry *reg, struct store *st, const struc
 	http_fetch_free(&f);
 	int rc = fd < 0 ? fd : 0;
 	struct layer_view v = {0};
+	snprintf(v.root, sizeof v.root, "%s", l->root ? l->root : "");
 	if (rc == 0) {
 		rc = image_walk_fd(fd, named.digest, l->digest, &want, file_cap, &v, digest, e);
 		close(fd);
@@ -675,11 +725,13 @@ int index_image(const struct registry *reg, struct store *st, const char *locati
 			e->code = rc;
 			goto out;
 		}
-		if (!out->manifest_digest) {
+		if (!mc.manifest_seen) {
 			rc = err_set(e, LUCID_EPARSE, "%s: the %s handler reported no manifest",
 			             path, fmt->name);
 			goto out;
 		}
+		if ((rc = container_layer_digests(path, &src, &mc, e)) < 0)
+			goto out;
 	}
 	/* cached layers first; the rest are walked in one pass over the container */
 	for (size_t i = 0; i < mc.njobs; i++) {

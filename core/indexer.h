@@ -38,6 +38,7 @@ struct remote_layer {
 	const char *uri;            /* http(s) URL, or a local path / file:// URL when allowed */
 	const char *const *headers; /* "Name: value" request headers */
 	size_t nheaders;
+	const char *root; /* the directory of the tar holding the filesystem (ACI: "rootfs") */
 };
 struct remote_manifest {
 	const char *digest;

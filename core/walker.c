@@ -214,6 +214,18 @@ static int read_entry_data(struct archive *a, size_t size, char **out, struct er
 	return 0;
 }
 
+/* Strip v->root from path in place; false for a path outside it (or the root itself). */
+static bool strip_root(const struct layer_view *v, char *path)
+{
+	size_t n = strlen(v->root);
+	if (!n)
+		return true;
+	if (strncmp(path, v->root, n) != 0 || path[n] != '/' || !path[n + 1])
+		return false;
+	memmove(path, path + n + 1, strlen(path + n + 1) + 1);
+	return true;
+}
+
 int walker_entry(struct layer_view *v, const struct pathset *want, struct archive *a,
                  struct archive_entry *ae, struct err *e)
 {
@@ -222,7 +234,7 @@ int walker_entry(struct layer_view *v, const struct pathset *want, struct archiv
 	if (++v->entries_seen > WALKER_MAX_ENTRIES * 100)
 		return err_set(e, LUCID_ELIMIT, "more than %d entries in one layer",
 		               WALKER_MAX_ENTRIES * 100);
-	if (!raw || !path_normalize(raw, path, sizeof path) || !path[0])
+	if (!raw || !path_normalize(raw, path, sizeof path) || !path[0] || !strip_root(v, path))
 		return 0; /* "..", absolute escapes and empty names are ignored: nothing is written
 		           */
 	const char *base = strrchr(path, '/');
@@ -244,7 +256,7 @@ int walker_entry(struct layer_view *v, const struct pathset *want, struct archiv
 	mode_t type = archive_entry_filetype(ae);
 	if (hl) {
 		char target[4096];
-		if (!path_normalize(hl, target, sizeof target))
+		if (!path_normalize(hl, target, sizeof target) || !strip_root(v, target))
 			return 0;
 		const struct view_entry *t = view_find(v, target);
 		if (t) {

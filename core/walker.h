@@ -50,6 +50,9 @@ struct layer_view {
 	uint64_t kept_bytes;
 	size_t file_cap;
 	size_t entries_seen;
+	/* when set ("rootfs"), the layer's filesystem is this directory of the tar (appc ACI):
+	 * entries outside it are ignored, and it is stripped from every path */
+	char root[256];
 };
 void view_free(struct layer_view *v);
 /* Add or replace an entry; takes ownership of data. */

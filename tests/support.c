@@ -146,3 +146,17 @@ int read_port(const char *dir, const char *name)
 	cr_assert(port > 0 && port < 65536, "%s holds no port", path);
 	return port;
 }
+
+void make_aci(const char *layer, const char *name, const char *arch, const char *out)
+{
+	char *dir = make_tmpdir();
+	cr_assert_eq(sh("mkdir -p '%s/rootfs' && tar -xzf '%s' -C '%s/rootfs' && printf "
+	                "'{\"acKind\": \"ImageManifest\", \"acVersion\": \"0.8.11\", "
+	                "\"name\": \"example.com/%s\", \"labels\": [{\"name\": \"version\", "
+	                "\"value\": \"7\"}, {\"name\": \"os\", \"value\": \"linux\"}, "
+	                "{\"name\": \"arch\", \"value\": \"%s\"}]}' > '%s/manifest' && "
+	                "tar -C '%s' -czf '%s' manifest rootfs && rm -rf '%s'",
+	                dir, layer, dir, name, arch, dir, dir, out, dir),
+	             0, "cannot build an ACI from %s", layer);
+	free(dir);
+}

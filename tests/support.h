@@ -32,6 +32,11 @@ int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * part, the advisories up to DLA-899-1 (April 2017), to older (test fails if it cannot).
  */
 void write_dla_versions(const char *full, const char *older);
+/*
+ * Wrap a real layer tarball into an appc ACI at out (gzip'd tar: a `manifest` naming
+ * example.com/NAME, version 7, linux/ARCH, and the layer's files under rootfs/).
+ */
+void make_aci(const char *layer, const char *name, const char *arch, const char *out);
 
 /* The port number a loopback helper wrote to file dir/name (test fails if it cannot). */
 int read_port(const char *dir, const char *name);

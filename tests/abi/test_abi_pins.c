@@ -47,6 +47,12 @@ Test(abi, host_and_records_layout)
 	cr_assert_eq(offsetof(struct lucid_enrichment, epss), 56);
 	cr_assert_eq(offsetof(struct lucid_enrichment, kev_ransomware), 96);
 	cr_assert_eq(sizeof(struct lucid_enrichment), 104);
+	/* 1.4 */
+	cr_assert_eq(offsetof(struct lucid_image_layer, root), 48);
+	cr_assert_eq(sizeof(struct lucid_image_layer), 56);
+	cr_assert_eq(offsetof(struct lucid_plugin, config_keys), 72);
+	cr_assert_eq(sizeof(struct lucid_plugin), 80);
+	cr_assert_eq(sizeof(struct lucid_config_key), 16);
 	cr_assert_eq(offsetof(struct lucid_fetcher_ops, changes), 24);
 	cr_assert_eq(sizeof(struct lucid_fetcher_ops), 32);
 	cr_assert_eq(offsetof(struct lucid_feed_change, url), 16);

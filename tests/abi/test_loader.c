@@ -172,7 +172,7 @@ Test(loader, the_build_tree_loads_every_plugin)
 	cr_assert_eq(registry_load_dir(&reg, LUCID_BUILD_ROOT "/plugins", &e), 0, "%s", e.msg);
 	/* the rpm and amqp plugins are optional (meson -Drpm=disabled, -Damqp=disabled) */
 	cr_assert_eq(reg.nplugins,
-	             13u + (registry_comparator(&reg, "rpm") ? 1 : 0) +
+	             14u + (registry_comparator(&reg, "rpm") ? 1 : 0) +
 	                     (registry_find(&reg, LUCID_KIND_NOTIFIER, "amqp") ? 1 : 0));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_NOTIFIER, "webhook"));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_NOTIFIER, "file"));
@@ -184,6 +184,7 @@ Test(loader, the_build_tree_loads_every_plugin)
 		cr_assert_not_null(registry_find(&reg, LUCID_KIND_FETCHER, issue5[i]), "%s",
 		                   issue5[i]);
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_FORMAT, "oci"));
+	cr_assert_not_null(registry_find(&reg, LUCID_KIND_FORMAT, "aci"));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_FORMAT, "docker-archive"));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_DETECTOR, "os-release"));
 	cr_assert_not_null(registry_find(&reg, LUCID_KIND_LISTER, "dpkg"));

@@ -686,6 +686,22 @@ Test(api, clair_v1_layers)
 	        strstr(r.body.data, "{\"Name\":\"debian:7\",\"VersionFormat\":\"dpkg\"}"), "%s",
 	        r.body.data);
 	resp_free(&r);
+	/* an ACI (Format "ACI"): the same Debian 7 files under rootfs/ */
+	make_aci(data_path("images/debian-7-wheezy.layer.tar.gz"), "wheezy", "amd64",
+	         in_tmp("blobs/wheezy.aci"));
+	snprintf(body, sizeof body,
+	         "{\"Layer\": {\"Name\": \"wheezy-aci\", \"Path\": \"%s\", \"Format\": "
+	         "\"ACI\"}}",
+	         in_tmp("blobs/wheezy.aci"));
+	r = call("POST", "/v1/layers", body, NULL);
+	cr_assert_eq(r.status, 201, "%s", r.body.data);
+	resp_free(&r);
+	r = call("GET", "/v1/layers/wheezy-aci?features", NULL, NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body.data);
+	l = json_object_get(r.json, "Layer");
+	cr_assert_str_eq(jstr(l, "NamespaceName"), "debian:7");
+	cr_assert_eq(json_array_size(json_object_get(l, "Features")), 80);
+	resp_free(&r);
 	/* errors, in Clair v1's shape too */
 	snprintf(body, sizeof body,
 	         "{\"Layer\": {\"Name\": \"orphan\", \"Path\": \"%s\", \"ParentName\": \"nope\"}}",

@@ -996,3 +996,45 @@ Test(cli, osv_sources)
 	expect_input_error(&r, "not an OSV record");
 	run_free(&r);
 }
+
+/*
+ * An appc ACI built from the real Debian 7 layer: the same 80 packages and the same findings as
+ * the layer itself; an ACI for another platform, or with a broken manifest, is an input error.
+ */
+Test(cli, appc_aci_images)
+{
+	const char *layer = data_path("images/debian-7-wheezy.layer.tar.gz");
+	struct run_result r = {0};
+	char feed[4200];
+	snprintf(feed, sizeof feed, "debian=%s", data_path("feeds/debian/DSA-list.gz"));
+	LUCID("update", "--feed", feed);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	LUCID("scan", "--format", "json", layer);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	char *want = vuln_pairs(&r);
+	make_aci(layer, "wheezy", "amd64", in_tmp("wheezy.aci"));
+	LUCID("scan", "--format", "json", in_tmp("wheezy.aci"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	char *got = vuln_pairs(&r);
+	cr_assert_str_eq(got, want);
+	cr_assert_gt(strlen(got), 100);
+	json_t *rep = json_loads(r.out, 0, NULL);
+	cr_assert_str_eq(json_string_value(json_object_get(rep, "format")), "aci");
+	cr_assert_eq(json_array_size(json_object_get(rep, "packages")), 80);
+	cr_assert_str_eq(
+	        json_string_value(json_object_get(json_object_get(rep, "manifest"), "ref")),
+	        "example.com/wheezy:7");
+	json_decref(rep);
+	free(got);
+	free(want);
+	make_aci(layer, "wheezy", "arm64", in_tmp("arm.aci"));
+	LUCID("scan", in_tmp("arm.aci"));
+	expect_input_error(&r, "the ACI is for linux/arm64, not linux/amd64");
+	cr_assert_eq(sh("mkdir -p '%s/bad/rootfs' && echo '{\"acKind\": \"ImageManifest\"' > "
+	                "'%s/bad/manifest' && tar -C '%s/bad' -cf '%s' manifest rootfs",
+	                tmp, tmp, tmp, in_tmp("bad.aci")),
+	             0);
+	LUCID("scan", in_tmp("bad.aci"));
+	expect_input_error(&r, "manifest: invalid JSON");
+	run_free(&r);
+}

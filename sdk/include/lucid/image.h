@@ -45,17 +45,25 @@ enum lucid_digest_of {
 /** One layer, bottom first. All strings borrowed for the emit() call. */
 struct lucid_image_layer {
 	uint32_t size;
-	const char *member;     /**< member path of the blob in the container */
-	const char *digest;     /**< "sha256:<hex>"; the host verifies it and caches by it */
+	const char *member;     /**< member path of the blob in the container; 1.4: "" when the
+	                             container (an archive) is itself the layer's tar (appc ACI) */
+	const char *digest;     /**< "sha256:<hex>"; the host verifies it and caches by it. 1.4:
+	                             may be NULL when member is "": the host hashes the container */
 	int32_t digest_of;      /**< enum lucid_digest_of */
 	const char *diff_id;    /**< "sha256:<hex>" of the uncompressed tar, or NULL */
 	const char *media_type; /**< or NULL */
+	/* 1.4 */
+	const char *root; /**< the directory of the layer's tar that holds its filesystem
+	                       ("rootfs" in an ACI): other entries are ignored and paths are
+	                       taken relative to it; NULL: the tar's root */
 };
 
 /** The image chosen from the container. All strings borrowed for the call. */
 struct lucid_image_manifest {
 	uint32_t size;
-	const char *digest;   /**< manifest digest, "sha256:<hex>"; required */
+	const char *digest;   /**< manifest digest, "sha256:<hex>"; required, except (1.4) NULL
+	                           when the only layer is the container itself: the host uses the
+	                           container's digest */
 	const char *ref;      /**< the reference that selected it (tag, ref.name), or NULL */
 	const char *config;   /**< config digest (the image ID), or NULL */
 	const char *platform; /**< "linux/amd64", or NULL if unknown */

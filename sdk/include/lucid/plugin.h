@@ -39,6 +39,12 @@ struct lucid_component {
 	const void *ops;  /**< struct lucid_<kind>_ops *, itself size-prefixed */
 };
 
+/** One setting a plugin reads (1.4). Ownership: plugin (static const). */
+struct lucid_config_key {
+	const char *key;         /**< e.g. "url"; NULL ends the array */
+	const char *description; /**< one line, e.g. "a mirror of the upstream feed" */
+};
+
 /**
  * The plugin descriptor. The first four fields never move.
  * Ownership: plugin (static const), until dlclose.
@@ -61,7 +67,15 @@ struct lucid_plugin {
 	void (*fini)(void *self);
 	/** NULL-terminated array of components. */
 	const struct lucid_component *const *components;
-	/* 1.1+: append here */
+	/* 1.4 */
+	/**
+	 * NULL-terminated array of the settings the plugin reads through lucid_host::config
+	 * (plugins.<name>.<key> in the configuration), or NULL. The host warns about a configured
+	 * key the plugin does not declare (a typo would otherwise be silently ignored), and
+	 * `lucid plugins --check` lists them.
+	 */
+	const struct lucid_config_key *config_keys;
+	/* 1.5+: append here */
 };
 
 /** The descriptor size of SDK 1.0: the smallest a host accepts. */

@@ -21,6 +21,8 @@
  *  - 1.3  ranges and aliases: lucid_vuln.introduced, .last_affected, .aliases; CVE
  *         enrichments: struct lucid_enrichment, enum lucid_enrichment_part,
  *         lucid_vuln_sink.enrich.
+ *  - 1.4  image formats whose container is the layer: lucid_image_layer.root, member "" and a
+ *         NULL digest (appc ACI); lucid_plugin.config_keys.
  */
 #ifndef LUCID_VERSION_H
 #define LUCID_VERSION_H
@@ -28,7 +30,7 @@
 /** Major ABI version of these headers. */
 #define LUCID_ABI_MAJOR 1
 /** Minor ABI version of these headers. */
-#define LUCID_ABI_MINOR 3
+#define LUCID_ABI_MINOR 4
 
 /**
  * The oldest host minor version this plugin needs. A plugin that uses nothing newer than 1.0 may
@@ -40,6 +42,6 @@
 #endif
 
 /** SDK release string, for humans. */
-#define LUCID_SDK_VERSION "1.3.0"
+#define LUCID_SDK_VERSION "1.4.0"
 
 #endif
