@@ -15,6 +15,7 @@
 #include "api.h"
 #include "config.h"
 #include "distribution.h"
+#include "elfcheck.h"
 #include "indexer.h"
 #include "matcher.h"
 #include "notifier.h"
@@ -48,6 +49,8 @@ static void usage(FILE *f)
 	      "  serve             run the HTTP API (Clair v4 and v1 routes; see README.md)\n"
 	      "      --listen ADDR:PORT    where to listen (default 127.0.0.1:6060)\n"
 	      "  plugins           list the loaded plugins and their components\n"
+	      "      --check FILE.so       validate one plugin file: exports, ABI, components,\n"
+	      "                            declared settings (exit 2 if it would not load)\n"
 	      "  version           print the version\n"
 	      "\n"
 	      "global options:\n"
@@ -85,6 +88,7 @@ static int load_plugins(struct globals *g, struct err *e)
 	if (rc < 0)
 		return rc;
 	config_apply(&g->cfg, &g->reg);
+	registry_check_config(&g->reg);
 	return 0;
 }
 
@@ -532,11 +536,70 @@ static int cmd_serve(struct globals *g, int argc, char **argv)
 	return EXIT_OK;
 }
 
+struct export_check {
+	struct buf others;
+	bool entry;
+};
+
+static int on_export(void *user, const char *name)
+{
+	struct export_check *x = user;
+	if (!strcmp(name, LUCID_PLUGIN_ENTRY))
+		x->entry = true;
+	else
+		buf_addf(&x->others, "%s%s", x->others.len ? ", " : "", name);
+	return 0;
+}
+
+/*
+ * `lucid plugins --check FILE.so`: what a plugin exports (exactly the entry point), then its
+ * descriptor and components as the loader validates them, in a registry of its own.
+ */
+static int check_plugin(const char *path)
+{
+	struct err e = {0};
+	struct export_check x = {0};
+	int rc = elf_exported_symbols(path, on_export, &x, &e);
+	if (rc == 0 && !x.entry)
+		rc = err_set(&e, -ENOSYS, "%s: does not export %s: not a lucid plugin", path,
+		             LUCID_PLUGIN_ENTRY);
+	if (rc == 0 && x.others.len)
+		rc = err_set(&e, -EINVAL,
+		             "%s: exports more than %s: %.300s (build with -fvisibility=hidden and "
+		             "the SDK's version script)",
+		             path, LUCID_PLUGIN_ENTRY, x.others.data);
+	buf_free(&x.others);
+	struct registry reg = {0};
+	if (rc == 0)
+		rc = registry_load_file(&reg, path, &e);
+	if (rc < 0) {
+		registry_free(&reg);
+		return die(&e);
+	}
+	const struct plugin *p = reg.plugins[0];
+	printf("%s: ok\n  plugin %s %s (SDK ABI %u.%u), %s, %s\n", path, p->desc.name,
+	       p->desc.version, p->desc.abi_major, p->desc.abi_minor,
+	       p->desc.license ? p->desc.license : "no licence stated",
+	       p->desc.description ? p->desc.description : "");
+	for (size_t k = 0; k < reg.ncomps; k++)
+		printf("  %s %s, version %s\n", kind_name(reg.comps[k].kind), reg.comps[k].name,
+		       reg.comps[k].version);
+	const struct lucid_config_key *ck = p->desc.config_keys;
+	if (!ck || !ck->key)
+		printf("  settings: none declared\n");
+	for (; ck && ck->key; ck++)
+		printf("  setting plugins.%s.%s: %s\n", p->desc.name, ck->key,
+		       ck->description ? ck->description : "");
+	registry_free(&reg);
+	return EXIT_OK;
+}
+
 static int cmd_plugins(struct globals *g, int argc, char **argv)
 {
-	(void)argv;
+	if (argc == 3 && !strcmp(argv[1], "--check"))
+		return check_plugin(argv[2]);
 	if (argc > 1) {
-		fprintf(stderr, "lucid: plugins takes no arguments\n");
+		fprintf(stderr, "lucid: plugins takes no arguments but --check FILE.so\n");
 		return EXIT_INPUT;
 	}
 	struct err e = {0};

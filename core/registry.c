@@ -484,6 +484,46 @@ void registry_set_config(struct registry *r, const char *plugin, const char *key
 	        (struct config_entry){xstrdup(plugin), xstrdup(key), xstrdup(value)};
 }
 
+static const struct plugin *plugin_named(const struct registry *r, const char *name)
+{
+	for (size_t i = 0; i < r->nplugins; i++)
+		if (!strcmp(r->plugins[i]->desc.name, name))
+			return r->plugins[i];
+	return NULL;
+}
+
+int registry_check_config(const struct registry *r)
+{
+	int warnings = 0;
+	for (size_t i = 0; i < r->nconfig; i++) {
+		const struct config_entry *c = &r->config[i];
+		const struct plugin *p = plugin_named(r, c->plugin);
+		if (!p) {
+			host_logf(LUCID_LOG_WARN, "plugins.%s.%s: no plugin '%s' is loaded",
+			          c->plugin, c->key, c->plugin);
+			warnings++;
+			continue;
+		}
+		const struct lucid_config_key *k = p->desc.config_keys;
+		if (!k)
+			continue; /* a plugin older than 1.4, or one that declares nothing */
+		bool known = false;
+		struct buf list = {0};
+		for (; k->key; k++) {
+			known |= !strcmp(k->key, c->key);
+			buf_addf(&list, "%s%s", list.len ? ", " : "", k->key);
+		}
+		if (!known) {
+			host_logf(LUCID_LOG_WARN,
+			          "plugins.%s.%s: the plugin has no such setting (it reads: %s)",
+			          c->plugin, c->key, list.len ? list.data : "none");
+			warnings++;
+		}
+		buf_free(&list);
+	}
+	return warnings;
+}
+
 const struct component *registry_find(const struct registry *r, uint32_t kind, const char *name)
 {
 	for (size_t i = 0; i < r->ncomps; i++)

@@ -53,6 +53,9 @@ int registry_load_dir(struct registry *r, const char *dir, struct err *e);
 int registry_load_default(struct registry *r, struct err *e);
 void registry_set_config(struct registry *r, const char *plugin, const char *key,
                          const char *value);
+/* Warn about configured plugin settings no loaded plugin declares (SDK 1.4 config_keys);
+ * returns how many warnings. */
+int registry_check_config(const struct registry *r);
 const struct component *registry_find(const struct registry *r, uint32_t kind, const char *name);
 /* The comparator for a version format, or NULL. */
 const struct component *registry_comparator(const struct registry *r, const char *format);

@@ -207,6 +207,12 @@ static const struct lucid_component alpine_fetcher = {
 
 static const struct lucid_component *const alpine_components[] = {&alpine_fetcher, NULL};
 
+static const struct lucid_config_key alpine_config_keys[] = {
+        {"url", "a mirror of https://secdb.alpinelinux.org/"},
+        {NULL, NULL},
+};
+
 LUCID_PLUGIN_DEFINE(alpine, .version = "1.0.0",
                     .description = "Alpine secdb (JSON and YAML), releases discovered upstream",
-                    .license = "Apache-2.0", .components = alpine_components)
+                    .license = "Apache-2.0", .components = alpine_components,
+                    .config_keys = alpine_config_keys)

@@ -164,6 +164,16 @@ static const struct lucid_component amqp_sink = {
 
 static const struct lucid_component *const amqp_components[] = {&amqp_sink, NULL};
 
+static const struct lucid_config_key amqp_config_keys[] = {
+        {"url", "amqp://user:pass@host:port/vhost of the broker"},
+        {"exchange", "the exchange published to (default: the default exchange)"},
+        {"routing_key", "the routing key (default lucid.notification)"},
+        {"queue", "a queue to declare and bind (optional)"},
+        {"timeout", "seconds per delivery (default 10)"},
+        {NULL, NULL},
+};
+
 LUCID_PLUGIN_DEFINE(amqp, .version = "1.0.0",
                     .description = "notifier sink: publish notifications to an AMQP exchange",
-                    .license = "Apache-2.0", .components = amqp_components)
+                    .license = "Apache-2.0", .components = amqp_components,
+                    .config_keys = amqp_config_keys)

@@ -80,6 +80,12 @@ static const struct lucid_component debian_fetcher = {
 
 static const struct lucid_component *const debian_components[] = {&debian_fetcher, NULL};
 
+static const struct lucid_config_key debian_config_keys[] = {
+        {"url", "a mirror of the security tracker JSON"},
+        {NULL, NULL},
+};
+
 LUCID_PLUGIN_DEFINE(debian, .version = "1.0.0",
                     .description = "Debian security tracker JSON and DSA/DLA lists",
-                    .license = "Apache-2.0", .components = debian_components)
+                    .license = "Apache-2.0", .components = debian_components,
+                    .config_keys = debian_config_keys)

@@ -150,6 +150,15 @@ FETCHER(kev_fetcher, "kev", kev_feeds, kev_parse_feed);
 static const struct lucid_component *const enrich_components[] = {&nvd_fetcher, &epss_fetcher,
                                                                   &kev_fetcher, NULL};
 
+static const struct lucid_config_key enrich_config_keys[] = {
+        {"nvd_url", "a mirror of https://nvd.nist.gov/feeds/json/cve/2.0/"},
+        {"nvd_first_year", "the first NVD yearly feed fetched (default 2002)"},
+        {"epss_url", "a mirror of the EPSS CSV"},
+        {"kev_url", "a mirror of the CISA KEV catalog"},
+        {NULL, NULL},
+};
+
 LUCID_PLUGIN_DEFINE(enrich, .version = "1.0.0",
                     .description = "CVE enrichments: NVD CVSS scores, FIRST EPSS, CISA KEV",
-                    .license = "Apache-2.0", .components = enrich_components)
+                    .license = "Apache-2.0", .components = enrich_components,
+                    .config_keys = enrich_config_keys)

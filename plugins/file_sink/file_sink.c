@@ -62,6 +62,12 @@ static const struct lucid_component file_sink = {
 
 static const struct lucid_component *const file_components[] = {&file_sink, NULL};
 
+static const struct lucid_config_key file_sink_config_keys[] = {
+        {"path", "the JSON-lines file notifications are appended to"},
+        {NULL, NULL},
+};
+
 LUCID_PLUGIN_DEFINE(file_sink, .version = "1.0.0",
                     .description = "notifier sink: JSON lines to a file or standard output",
-                    .license = "Apache-2.0", .components = file_components)
+                    .license = "Apache-2.0", .components = file_components,
+                    .config_keys = file_sink_config_keys)

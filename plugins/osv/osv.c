@@ -127,7 +127,15 @@ static const struct lucid_component osv_fetcher = {
 
 static const struct lucid_component *const osv_components[] = {&osv_fetcher, NULL};
 
+static const struct lucid_config_key osv_config_keys[] = {
+        {"url", "a mirror of the osv.dev bucket"},
+        {"ecosystems", "comma-separated osv.dev directories fetched upstream"},
+        {"ubuntu_notices", "\"true\": also match Ubuntu USN records"},
+        {NULL, NULL},
+};
+
 LUCID_PLUGIN_DEFINE(osv, .version = "1.0.0",
                     .description = "OSV-format vulnerability records (osv.dev, Canonical, "
                                    "AlmaLinux, Rocky, Chainguard, Wolfi)",
-                    .license = "Apache-2.0", .components = osv_components)
+                    .license = "Apache-2.0", .components = osv_components,
+                    .config_keys = osv_config_keys)

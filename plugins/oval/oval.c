@@ -173,6 +173,14 @@ static const struct lucid_component photon_fetcher = {
 static const struct lucid_component *const oval_components[] = {&oracle_fetcher, &photon_fetcher,
                                                                 &ubuntu_fetcher, NULL};
 
+static const struct lucid_config_key oval_config_keys[] = {
+        {"oracle_url", "a mirror of the Oracle ELSA OVAL file"},
+        {"photon_url", "a prefix for photon<N>.xml"},
+        {"ubuntu_url", "a prefix for com.ubuntu.<codename>.cve.oval.xml.bz2"},
+        {NULL, NULL},
+};
+
 LUCID_PLUGIN_DEFINE(oval, .version = "1.0.0",
                     .description = "Oracle Linux, Photon and Ubuntu OVAL (libxml2, streaming)",
-                    .license = "Apache-2.0", .components = oval_components)
+                    .license = "Apache-2.0", .components = oval_components,
+                    .config_keys = oval_config_keys)

@@ -295,6 +295,13 @@ static const struct lucid_component rhel_fetcher = {
 
 static const struct lucid_component *const rhel_components[] = {&rhel_fetcher, NULL};
 
+static const struct lucid_config_key rhel_config_keys[] = {
+        {"url", "a mirror of the Red Hat VEX base"},
+        {"deltas", "\"false\": load archives only, no incremental updates"},
+        {NULL, NULL},
+};
+
 LUCID_PLUGIN_DEFINE(rhel, .version = "1.1.0",
                     .description = "Red Hat CSAF VEX (documents and the VEX archive)",
-                    .license = "Apache-2.0", .components = rhel_components)
+                    .license = "Apache-2.0", .components = rhel_components,
+                    .config_keys = rhel_config_keys)

@@ -104,7 +104,14 @@ static const struct lucid_component webhook_sink = {
 
 static const struct lucid_component *const webhook_components[] = {&webhook_sink, NULL};
 
+static const struct lucid_config_key webhook_config_keys[] = {
+        {"url", "where notifications are POSTed"},
+        {"headers", "extra request headers, \"Name: value\" separated by newlines"},
+        {"timeout", "seconds per delivery (default 10)"},
+        {NULL, NULL},
+};
+
 LUCID_PLUGIN_DEFINE(webhook, .version = "1.0.0",
                     .description = "notifier sink: POST notifications to a URL",
                     .license = "Apache-2.0", .init = webhook_init, .fini = webhook_fini,
-                    .components = webhook_components)
+                    .components = webhook_components, .config_keys = webhook_config_keys)

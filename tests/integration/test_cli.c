@@ -1038,3 +1038,54 @@ Test(cli, appc_aci_images)
 	expect_input_error(&r, "manifest: invalid JSON");
 	run_free(&r);
 }
+
+/* A configured setting no plugin reads is a typo until proven otherwise: say so. */
+Test(cli, unknown_plugin_settings_are_warned_about)
+{
+	const char *cfg = in_tmp("lucid.yaml");
+	cr_assert_eq(sh("printf 'plugins:\\n  debian:\\n    urll: https://mirror/\\n    url: "
+	                "https://mirror/\\n  nosuch:\\n    x: y\\n' > '%s'",
+	                cfg),
+	             0);
+	struct run_result r = {0};
+	LUCID("--config", cfg, "plugins");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "plugins.debian.urll: the plugin has no such setting "
+	                                 "(it reads: url)"),
+	                   "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "plugins.nosuch.x: no plugin 'nosuch' is loaded"), "%s",
+	                   r.err);
+	cr_assert_null(strstr(r.err, "plugins.debian.url:"), "%s", r.err);
+	run_free(&r);
+}
+
+/* lucid plugins --check: the loader's verdict on one file, and what it exports. */
+Test(cli, plugins_check)
+{
+	struct run_result r = {0};
+	const char *fx = LUCID_BUILD_ROOT "/tests/abi/fixtures/";
+	char good[4200], path[4200];
+	snprintf(good, sizeof good, "%s", LUCID_BUILD_ROOT "/plugins/webhook/lucid-webhook.so");
+	LUCID("plugins", "--check", good);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, ": ok\n  plugin webhook "), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "  notifier webhook, version 1\n"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "  setting plugins.webhook.url: "), "%s", r.out);
+	snprintf(path, sizeof path, "%slucid-minor_too_new.so", fx);
+	LUCID("plugins", "--check", path);
+	expect_input_error(&r, "(upgrade lucid)");
+	snprintf(path, sizeof path, "%slucid-no_entry.so", fx);
+	LUCID("plugins", "--check", path);
+	expect_input_error(&r, "does not export lucid_plugin_entry");
+	LUCID("plugins", "--check", data_path("feeds/enrichers/epss.excerpt.csv"));
+	expect_input_error(&r, "not a 64-bit little-endian ELF shared object");
+	/* built without hiding its other symbols: the descriptor leaks */
+	snprintf(path, sizeof path, "%s/lucid-hello.so", tmp);
+	cr_assert_eq(sh("cc -std=c17 -fPIC -shared -I'%s/sdk/include' -o '%s' "
+	                "'%s/examples/hello-detector/hello.c'",
+	                LUCID_SOURCE_ROOT, path, LUCID_SOURCE_ROOT),
+	             0);
+	LUCID("plugins", "--check", path);
+	expect_input_error(&r, "exports more than lucid_plugin_entry: lucid_plugin_hello");
+	run_free(&r);
+}
