@@ -13,6 +13,7 @@
 #include <signal.h>
 
 #include "api.h"
+#include "builtin.h"
 #include "config.h"
 #include "distribution.h"
 #include "elfcheck.h"
@@ -79,6 +80,10 @@ static int die(const struct err *e)
 
 static int load_plugins(struct globals *g, struct err *e)
 {
+	/* a vendor build's linked-in plugins first: a file of the same name is then a duplicate */
+	int brc = registry_load_builtin(&g->reg, lucid_builtin_plugins, e);
+	if (brc < 0)
+		return brc;
 	for (size_t i = 0; i < g->cfg.nplugin_dirs; i++) {
 		int rc = registry_load_dir(&g->reg, g->cfg.plugin_dirs[i], e);
 		if (rc < 0)

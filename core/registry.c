@@ -213,6 +213,9 @@ static void plugin_free(struct plugin *p)
 	free(p);
 }
 
+static int load_descriptor(struct registry *r, const char *path, void *dl,
+                           const struct lucid_plugin *d, bool builtin, struct err *e);
+
 int registry_load_file(struct registry *r, const char *path, struct err *e)
 {
 	dlerror();
@@ -227,7 +230,26 @@ int registry_load_file(struct registry *r, const char *path, struct err *e)
 		return err_set(e, -ENOSYS, "%s: no %s symbol: not a lucid plugin", path,
 		               LUCID_PLUGIN_ENTRY);
 	}
-	const struct lucid_plugin *d = entry();
+	return load_descriptor(r, path, dl, entry(), false, e);
+}
+
+int registry_load_builtin(struct registry *r, const struct lucid_plugin *const *list,
+                          struct err *e)
+{
+	for (size_t i = 0; list && list[i]; i++) {
+		char path[300];
+		snprintf(path, sizeof path, "builtin:%s", list[i]->name ? list[i]->name : "?");
+		int rc = load_descriptor(r, path, NULL, list[i], true, e);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Validate descriptor d (from dl, or linked in) and add its plugin to r. */
+static int load_descriptor(struct registry *r, const char *path, void *dl,
+                           const struct lucid_plugin *d, bool builtin, struct err *e)
+{
 	int rc;
 	if (!d) {
 		rc = err_set(e, LUCID_EABI, "%s: %s() returned NULL", path, LUCID_PLUGIN_ENTRY);
@@ -275,7 +297,7 @@ int registry_load_file(struct registry *r, const char *path, struct err *e)
 	base = base ? base + 1 : path;
 	char want[256];
 	snprintf(want, sizeof want, "lucid-%s.so", p->desc.name);
-	if (strcmp(base, want) != 0) {
+	if (!builtin && strcmp(base, want) != 0) {
 		rc = err_set(e, -EINVAL, "%s: plugin '%s' must be in a file named %s", path,
 		             p->desc.name, want);
 		goto error_plugin;

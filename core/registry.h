@@ -46,6 +46,10 @@ struct registry {
 /* Load one plugin file. Errors: -ENOENT (dlopen), -ENOSYS (no entry), LUCID_EABI, -EEXIST
  * (duplicate name), -EINVAL (invalid descriptor), or the plugin's init result. */
 int registry_load_file(struct registry *r, const char *path, struct err *e);
+/* Register plugins linked into the executable (a NULL-terminated list of descriptors), with
+ * the same checks as files; their path reads "builtin:<name>". */
+int registry_load_builtin(struct registry *r, const struct lucid_plugin *const *list,
+                          struct err *e);
 /* Load every lucid-*.so in dir and its immediate subdirectories (sorted). Stops at the first error.
  */
 int registry_load_dir(struct registry *r, const char *dir, struct err *e);

@@ -1065,7 +1065,7 @@ Test(cli, plugins_check)
 	struct run_result r = {0};
 	const char *fx = LUCID_BUILD_ROOT "/tests/abi/fixtures/";
 	char good[4200], path[4200];
-	snprintf(good, sizeof good, "%s", LUCID_BUILD_ROOT "/plugins/webhook/lucid-webhook.so");
+	snprintf(good, sizeof good, "%s", LUCID_BUILD_ROOT "/plugins/lucid-webhook.so");
 	LUCID("plugins", "--check", good);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_not_null(strstr(r.out, ": ok\n  plugin webhook "), "%s", r.out);
