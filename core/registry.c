@@ -233,8 +233,7 @@ int registry_load_file(struct registry *r, const char *path, struct err *e)
 	return load_descriptor(r, path, dl, entry(), false, e);
 }
 
-int registry_load_builtin(struct registry *r, const struct lucid_plugin *const *list,
-                          struct err *e)
+int registry_load_builtin(struct registry *r, const struct lucid_plugin *const *list, struct err *e)
 {
 	for (size_t i = 0; list && list[i]; i++) {
 		char path[300];
