@@ -50,6 +50,22 @@ int main(int argc, char **argv)
 	      "a broken line was accepted");
 	CHECK(strstr(lucid_testkit_error(tk), "line 1") != NULL, "error: %s",
 	      lucid_testkit_error(tk));
+	/* the comparator: a total order on dotted numbers */
+	const struct lucid_comparator_ops *c =
+	        lucid_testkit_component(p, LUCID_KIND_COMPARATOR, NULL);
+	static const char *const order[] = {"0.9", "1",    "1.0.1",   "1.2",
+	                                    "1.9", "1.10", "01.10.1", "10"};
+	for (int i = 0; i < 8; i++)
+		for (int j = 0; j < 8; j++) {
+			int r = 2;
+			CHECK(c->compare(self, order[i], order[j], &r) == 0, "%s", order[i]);
+			CHECK((i < j && r < 0) || (i == j && r == 0) || (i > j && r > 0),
+			      "%s vs %s gave %d", order[i], order[j], r);
+		}
+	int r;
+	CHECK(c->compare(self, "1.2", "1.2.0", &r) == 0 && r == 0, "1.2 != 1.2.0");
+	CHECK(c->validate(self, "1..2") == LUCID_EVERSION, "1..2 accepted");
+	CHECK(c->validate(self, "1.2a") == LUCID_EVERSION, "1.2a accepted");
 	lucid_testkit_layer_free(l);
 	lucid_testkit_unload(p, self);
 	lucid_testkit_free(tk);

@@ -3,7 +3,9 @@
  * simplest possible layout:
  *   etc/toy-release            "toy 1.2"               -> namespace "toy:1.2"
  *   var/lib/toypkg/installed   "NAME VERSION ARCH" per line, '#' comments
- * Toy versions follow Debian's rules, so the namespace names the "dpkg" comparator lucid ships.
+ * Toy packages use Debian's version rules, so the namespace names the "dpkg" comparator lucid
+ * ships. The plugin also shows the comparator kind: "dotted", plain dot-separated numbers
+ * ("1.10.2" > "1.9"), as a vendor format would need.
  * Everything a real detector/lister does is here: declared paths, bounded reads, clear errors
  * for bad lines, records pushed to host sinks.
  */
@@ -79,6 +81,53 @@ static int toy_list(void *self, const struct lucid_ctx *ctx, const struct lucid_
 	return 0;
 }
 
+/* "dotted": dot-separated decimal numbers; a missing part is 0 ("1.2" == "1.2.0"). */
+static int dotted_validate(void *self, const char *v)
+{
+	(void)self;
+	if (!v || !*v)
+		return LUCID_EVERSION;
+	for (const char *p = v; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p == '.' && p[1] && p[1] != '.' && p != v)))
+			return LUCID_EVERSION;
+	return 0;
+}
+
+static int dotted_compare(void *self, const char *a, const char *b, int *cmp)
+{
+	if (dotted_validate(self, a) || dotted_validate(self, b))
+		return LUCID_EVERSION;
+	while (*a || *b) {
+		/* compare one part as a number of any length: skip zeros, then length, then digits */
+		while (*a == '0')
+			a++;
+		while (*b == '0')
+			b++;
+		size_t la = strspn(a, "0123456789"), lb = strspn(b, "0123456789");
+		int c = la != lb ? (la < lb ? -1 : 1) : memcmp(a, b, la);
+		if (c) {
+			*cmp = c < 0 ? -1 : 1;
+			return 0;
+		}
+		a += la + (a[la] == '.');
+		b += lb + (b[lb] == '.');
+	}
+	*cmp = 0;
+	return 0;
+}
+
+static const struct lucid_comparator_ops comparator_ops = {
+        .size = sizeof(struct lucid_comparator_ops),
+        .version_format = "dotted",
+        .validate = dotted_validate,
+        .compare = dotted_compare,
+};
+static const struct lucid_component comparator = {.size = sizeof(struct lucid_component),
+                                                  .kind = LUCID_KIND_COMPARATOR,
+                                                  .name = "dotted",
+                                                  .version = "1",
+                                                  .ops = &comparator_ops};
+
 static const struct lucid_detector_ops detector_ops = {
         .size = sizeof(struct lucid_detector_ops),
         .required_paths = release_paths,
@@ -99,7 +148,7 @@ static const struct lucid_component lister = {.size = sizeof(struct lucid_compon
                                               .name = "toypkg",
                                               .version = "1",
                                               .ops = &lister_ops};
-static const struct lucid_component *const components[] = {&detector, &lister, NULL};
+static const struct lucid_component *const components[] = {&detector, &lister, &comparator, NULL};
 
 LUCID_PLUGIN_DEFINE(toy, .version = "1.0.0",
                     .description = "example: the toy distribution's release file and packages",
