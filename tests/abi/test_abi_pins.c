@@ -68,6 +68,43 @@ Test(abi, host_and_records_layout)
 	cr_assert_eq(offsetof(struct lucid_fetcher_ops, parse), 16);
 	cr_assert_eq(offsetof(struct lucid_notifier_ops, deliver), 8);
 }
+/*
+ * The size of every struct that crosses the boundary, as of SDK 1.4. A minor version may only
+ * grow one (appending); when it does, this list is updated with the version bump.
+ */
+Test(abi, every_boundary_struct_size)
+{
+	cr_assert_eq(sizeof(struct lucid_ctx), 24);
+	cr_assert_eq(sizeof(struct lucid_reader), 24);
+	cr_assert_eq(sizeof(struct lucid_http_request), 80);
+	cr_assert_eq(sizeof(struct lucid_http_response), 64);
+	cr_assert_eq(sizeof(struct lucid_host), 64);
+	cr_assert_eq(sizeof(struct lucid_layer), 40);
+	cr_assert_eq(sizeof(struct lucid_image), 40);
+	cr_assert_eq(sizeof(struct lucid_image_layer), 56);
+	cr_assert_eq(sizeof(struct lucid_image_manifest), 40);
+	cr_assert_eq(sizeof(struct lucid_manifest_sink), 32);
+	cr_assert_eq(sizeof(struct lucid_image_request), 24);
+	cr_assert_eq(sizeof(struct lucid_format_ops), 24);
+	cr_assert_eq(sizeof(struct lucid_namespace), 56);
+	cr_assert_eq(sizeof(struct lucid_package), 72);
+	cr_assert_eq(sizeof(struct lucid_vuln), 152);
+	cr_assert_eq(sizeof(struct lucid_namespace_sink), 24);
+	cr_assert_eq(sizeof(struct lucid_package_sink), 24);
+	cr_assert_eq(sizeof(struct lucid_vuln_sink), 32);
+	cr_assert_eq(sizeof(struct lucid_enrichment), 104);
+	cr_assert_eq(sizeof(struct lucid_feed), 24);
+	cr_assert_eq(sizeof(struct lucid_feed_change), 24);
+	cr_assert_eq(sizeof(struct lucid_change_sink), 32);
+	cr_assert_eq(sizeof(struct lucid_fetcher_ops), 32);
+	cr_assert_eq(sizeof(struct lucid_detector_ops), 24);
+	cr_assert_eq(sizeof(struct lucid_lister_ops), 24);
+	cr_assert_eq(sizeof(struct lucid_comparator_ops), 32);
+	cr_assert_eq(sizeof(struct lucid_notifier_ops), 16);
+	cr_assert_eq(sizeof(struct lucid_component), 32);
+	cr_assert_eq(sizeof(struct lucid_plugin), 80);
+	cr_assert_eq(sizeof(struct lucid_config_key), 16);
+}
 #endif
 
 Test(abi, enum_values)
@@ -93,6 +130,18 @@ Test(abi, enum_values)
 	cr_assert_eq(LUCID_STATE_FIXED, 0);
 	cr_assert_eq(LUCID_STATE_WONT_FIX, 4);
 	cr_assert_eq(LUCID_STATE_NOT_AFFECTED, 5);
+	cr_assert_eq(LUCID_OK, 0);
+	cr_assert_eq(LUCID_ELAST, LUCID_EINTEGRITY);
+	cr_assert_eq(LUCID_LOG_ERROR, 0);
+	cr_assert_eq(LUCID_LOG_WARN, 1);
+	cr_assert_eq(LUCID_LOG_INFO, 2);
+	cr_assert_eq(LUCID_SEVERITY_NEGLIGIBLE, 1);
+	cr_assert_eq(LUCID_SEVERITY_LOW, 2);
+	cr_assert_eq(LUCID_SEVERITY_MEDIUM, 3);
+	cr_assert_eq(LUCID_SEVERITY_HIGH, 4);
+	cr_assert_eq(LUCID_STATE_UNFIXED, 1);
+	cr_assert_eq(LUCID_STATE_END_OF_LIFE, 2);
+	cr_assert_eq(LUCID_STATE_UNDETERMINED, 3);
 	cr_assert_eq(LUCID_ENRICH_CVSS3, 1);
 	cr_assert_eq(LUCID_ENRICH_CVSS4, 2);
 	cr_assert_eq(LUCID_ENRICH_EPSS, 4);
