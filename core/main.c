@@ -17,9 +17,11 @@
 #include "config.h"
 #include "distribution.h"
 #include "elfcheck.h"
+#include "formats.h"
 #include "indexer.h"
 #include "matcher.h"
 #include "notifier.h"
+#include "policy.h"
 #include "registry.h"
 #include "report.h"
 #include "store.h"
@@ -37,11 +39,24 @@ static void usage(FILE *f)
 	      "                    directory, a single layer tarball, or\n"
 	      "                    registry://HOST[:PORT]/REPO[:TAG|@DIGEST] (pulled over the\n"
 	      "                    OCI distribution API; credentials from ~/.docker/config.json)\n"
-	      "      --format table|json   output format (default table)\n"
+	      "      --format FORMAT       table (default), json, sarif, cyclonedx, spdx-json,\n"
+	      "                            junit or template (with --template FILE)\n"
 	      "      --output FILE         write the report to FILE\n"
+	      "      -o FORMAT[=FILE]      one more output (repeatable): -o sarif=out.sarif -o "
+	      "table\n"
+	      "      --fail-on SEVERITY    exit 1 when a finding at or above SEVERITY remains\n"
+	      "      --severity LIST       show only these severities (critical,high,...)\n"
+	      "      --only-fixed          leave out findings with no fixed version (also from\n"
+	      "                            the gate); --ignore-unfixed is the same\n"
+	      "      --ignore-file FILE    ignore rules (default ./.lucidignore.yaml if present)\n"
+	      "      --vex FILE            OpenVEX statements: not_affected/fixed suppress\n"
+	      "      --show-suppressed     list suppressed findings too, with the reason\n"
+	      "      --max-db-age AGE      fail when a feed was last checked longer ago (5d, 12h)\n"
+	      "      -q, --quiet           no progress output\n"
 	      "      --platform OS/ARCH    image of a multi-platform index (default linux/amd64)\n"
 	      "      --max-file-size SIZE  largest package database kept per file (default 64M)\n"
 	      "      --no-cache            walk every layer even if its results are cached\n"
+	      "  sbom IMAGE        the package inventory alone (--format cyclonedx|spdx-json)\n"
 	      "  update            fetch vulnerability feeds into the database\n"
 	      "      --feed NAME=SOURCE    fetch SOURCE (URL or file) with fetcher NAME "
 	      "(repeatable);\n"
@@ -59,13 +74,12 @@ static void usage(FILE *f)
 	      "  --config FILE     YAML configuration (see README.md)\n"
 	      "  -v, --verbose     report progress (repeat for debug output)\n"
 	      "\n"
-	      "exit status: 0 success, 1 vulnerabilities found (only with --exit-code), 2 usage "
-	      "or\n"
-	      "input error\n",
+	      "exit status: 0 success, 1 findings at or above --fail-on, 2 usage or input error\n",
 	      f);
 }
 
 struct globals {
+	bool quiet; /* -q: no progress on stderr */
 	const char *db;
 	const char *config_path;
 	struct config cfg;
@@ -118,27 +132,226 @@ static int open_plugins_and_store(struct globals *g, struct store **st, struct e
 	return rc;
 }
 
+/* One requested output: a format and where it goes (NULL: standard output). */
+struct output {
+	const char *format, *path;
+};
+
+static const char *const scan_formats[] = {"table",     "json",  "sarif",    "cyclonedx",
+                                           "spdx-json", "junit", "template", NULL};
+
+static bool known_format(const char *f)
+{
+	for (size_t i = 0; scan_formats[i]; i++)
+		if (!strcmp(scan_formats[i], f))
+			return true;
+	return false;
+}
+
+/* "5d", "12h", "30m", "3600s" or plain seconds -> seconds; -1 if not such a duration. */
+static int64_t parse_duration(const char *s)
+{
+	char *end;
+	long long n = strtoll(s, &end, 10);
+	if (end == s || n < 0)
+		return -1;
+	long long mul = !*end               ? 1
+	                : !strcmp(end, "s") ? 1
+	                : !strcmp(end, "m") ? 60
+	                : !strcmp(end, "h") ? 3600
+	                : !strcmp(end, "d") ? 86400
+	                : !strcmp(end, "w") ? 7 * 86400
+	                                    : -1;
+	return mul < 0 ? -1 : (int64_t)(n * mul);
+}
+
+struct age_check {
+	int64_t now, max;
+	size_t feeds;
+	struct buf stale;
+};
+
+static int on_feed_age(void *user, const char *id, const struct feed_state *st)
+{
+	struct age_check *a = user;
+	a->feeds++;
+	if (a->now - st->updated > a->max)
+		buf_addf(&a->stale, "%s%s (%.1f days)", a->stale.len ? ", " : "", id,
+		         (double)(a->now - st->updated) / 86400.0);
+	return 0;
+}
+
+/* --max-db-age: every feed must have been checked within max seconds. */
+static int check_db_age(struct store *st, int64_t max, struct err *e)
+{
+	struct age_check a = {.now = (int64_t)time(NULL), .max = max};
+	store_list_feeds(st, on_feed_age, &a);
+	int rc = 0;
+	if (!a.feeds)
+		rc = err_set(e, -ENODATA,
+		             "the database has no vulnerability data: run `lucid update` "
+		             "or `lucid db import`");
+	else if (a.stale.len)
+		rc = err_set(e, -ESTALE,
+		             "the vulnerability data is older than --max-db-age allows: %.3000s",
+		             a.stale.data);
+	buf_free(&a.stale);
+	return rc;
+}
+
+static char *read_text_file(const char *path, struct err *e)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		err_set(e, -errno, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct buf b = {0};
+	char chunk[8192];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < (1u << 20))
+		buf_add(&b, chunk, n);
+	fclose(f);
+	buf_add(&b, NULL, 0);
+	return b.data;
+}
+
+static int write_output(const struct output *o, const struct index_report *rep,
+                        struct vuln_report *shown, const struct format_opts *fo,
+                        const struct table_opts *to, struct err *e)
+{
+	FILE *out = stdout;
+	if (o->path && !(out = fopen(o->path, "w")))
+		return err_set(e, -errno, "%s: %s", o->path, strerror(errno));
+	int rc = 0;
+	if (!strcmp(o->format, "json")) {
+		char *json = report_json(rep, shown);
+		fputs(json, out);
+		fputc('\n', out);
+		free(json);
+	} else if (!strcmp(o->format, "table")) {
+		struct table_opts t = *to;
+		t.colour = t.colour && !o->path && isatty(fileno(out));
+		report_table_ex(out, rep, shown, &t);
+	} else if (!strcmp(o->format, "sarif")) {
+		rc = format_sarif(out, rep, shown, fo);
+	} else if (!strcmp(o->format, "cyclonedx")) {
+		rc = format_cyclonedx(out, rep, shown, fo);
+	} else if (!strcmp(o->format, "spdx-json")) {
+		rc = format_spdx(out, rep, fo);
+	} else if (!strcmp(o->format, "junit")) {
+		rc = format_junit(out, rep, shown, fo);
+	} else {
+		rc = format_template(out, rep, shown, fo, e);
+	}
+	if (rc < 0 && !e->msg[0])
+		err_set(e, rc, "%s: writing the %s report failed", o->path ? o->path : "stdout",
+		        o->format);
+	if (out != stdout && fclose(out) != 0 && rc == 0)
+		rc = err_set(e, -errno, "%s: %s", o->path, strerror(errno));
+	return rc;
+}
+
 static int cmd_scan(struct globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {{"format", required_argument, 0, 'f'},
-	                                     {"output", required_argument, 0, 'o'},
+	                                     {"output", required_argument, 0, 'O'},
 	                                     {"platform", required_argument, 0, 'p'},
 	                                     {"max-file-size", required_argument, 0, 'm'},
 	                                     {"no-cache", no_argument, 0, 'n'},
 	                                     {"ref", required_argument, 0, 'r'},
+	                                     {"severity", required_argument, 0, 's'},
+	                                     {"fail-on", required_argument, 0, 'F'},
+	                                     {"only-fixed", no_argument, 0, 'x'},
+	                                     {"ignore-unfixed", no_argument, 0, 'x'},
+	                                     {"ignore-file", required_argument, 0, 'i'},
+	                                     {"vex", required_argument, 0, 'V'},
+	                                     {"show-suppressed", no_argument, 0, 'S'},
+	                                     {"template", required_argument, 0, 't'},
+	                                     {"max-db-age", required_argument, 0, 'A'},
+	                                     {"quiet", no_argument, 0, 'q'},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {0, 0, 0, 0}};
-	const char *format = "table", *output = NULL;
+	const char *format = "table", *output = NULL, *ignore_file = NULL, *template_path = NULL;
+	struct output outs[16];
+	size_t nouts = 0;
+	const char *vex[16];
+	size_t nvex = 0;
+	bool show_severity[6] = {true, true, true, true, true, true}, only_fixed = false,
+	     show_suppressed = false;
+	int fail_on = -1;
+	int64_t max_age = -1;
 	struct index_opts io = {.file_cap = g->cfg.max_file_size};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:hq", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
-		case 'o': output = optarg; break;
+		case 'O': output = optarg; break;
+		case 'o': {
+			/* -o FORMAT[=FILE], repeatable */
+			if (nouts == 16) {
+				fprintf(stderr, "lucid: at most 16 outputs\n");
+				return EXIT_INPUT;
+			}
+			char *eq = strchr(optarg, '=');
+			if (eq)
+				*eq = 0;
+			outs[nouts++] = (struct output){optarg, eq ? eq + 1 : NULL};
+			break;
+		}
 		case 'p': io.platform = optarg; break;
 		case 'r': io.ref = optarg; break;
 		case 'n': io.no_cache = true; break;
+		case 's': {
+			for (int k = 0; k < 6; k++)
+				show_severity[k] = false;
+			char list[256];
+			snprintf(list, sizeof list, "%s", optarg);
+			for (char *sv = NULL, *t = strtok_r(list, ",", &sv); t;
+			     t = strtok_r(NULL, ",", &sv)) {
+				int sev = severity_parse(t);
+				if (sev < 0) {
+					fprintf(stderr,
+					        "lucid: --severity: unknown severity '%s' "
+					        "(critical, high, medium, low, negligible, "
+					        "unknown)\n",
+					        t);
+					return EXIT_INPUT;
+				}
+				show_severity[sev] = true;
+			}
+			break;
+		}
+		case 'F':
+			if ((fail_on = severity_parse(optarg)) < 0) {
+				fprintf(stderr,
+				        "lucid: --fail-on: unknown severity '%s' (critical, high, "
+				        "medium, low, negligible, unknown)\n",
+				        optarg);
+				return EXIT_INPUT;
+			}
+			break;
+		case 'x': only_fixed = true; break;
+		case 'i': ignore_file = optarg; break;
+		case 'V':
+			if (nvex == 16) {
+				fprintf(stderr, "lucid: at most 16 --vex documents\n");
+				return EXIT_INPUT;
+			}
+			vex[nvex++] = optarg;
+			break;
+		case 'S': show_suppressed = true; break;
+		case 't': template_path = optarg; break;
+		case 'q': g->quiet = true; break;
+		case 'A':
+			if ((max_age = parse_duration(optarg)) < 0) {
+				fprintf(stderr,
+				        "lucid: --max-db-age: not a duration '%s' (5d, 12h, 30m)\n",
+				        optarg);
+				return EXIT_INPUT;
+			}
+			break;
 		case 'm':
 			if (!parse_size(optarg, &io.file_cap)) {
 				fprintf(stderr, "lucid: --max-file-size: invalid size '%s'\n",
@@ -150,23 +363,59 @@ static int cmd_scan(struct globals *g, int argc, char **argv)
 		default: usage(stderr); return EXIT_INPUT;
 		}
 	}
-	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0) {
-		fprintf(stderr, "lucid: --format must be table or json, not '%s'\n", format);
-		return EXIT_INPUT;
+	if (!nouts)
+		outs[nouts++] = (struct output){format, output};
+	for (size_t i = 0; i < nouts; i++) {
+		if (!known_format(outs[i].format)) {
+			fprintf(stderr,
+			        "lucid: unknown format '%s' (table, json, sarif, cyclonedx, "
+			        "spdx-json, "
+			        "junit, template)\n",
+			        outs[i].format);
+			return EXIT_INPUT;
+		}
+		if (!strcmp(outs[i].format, "template") && !template_path) {
+			fprintf(stderr, "lucid: the template format needs --template FILE\n");
+			return EXIT_INPUT;
+		}
 	}
 	if (optind + 1 != argc) {
 		fprintf(stderr, "lucid: scan takes exactly one IMAGE\n");
 		return EXIT_INPUT;
 	}
 	struct err e = {0};
-	struct store *st;
-	int rc = open_plugins_and_store(g, &st, &e);
-	if (rc < 0)
+	struct policy pol = {0};
+	char *template_text = NULL;
+	/* the ignore file: named, else .lucidignore.yaml here if there is one */
+	if (!ignore_file && access(".lucidignore.yaml", R_OK) == 0)
+		ignore_file = ".lucidignore.yaml";
+	int rc = 0;
+	if (ignore_file)
+		rc = policy_load_ignore(&pol, ignore_file, &e);
+	for (size_t i = 0; rc == 0 && i < nvex; i++)
+		rc = policy_load_vex(&pol, vex[i], &e);
+	if (rc == 0 && template_path && !(template_text = read_text_file(template_path, &e)))
+		rc = e.code ? e.code : -EIO;
+	if (rc < 0) {
+		policy_free(&pol);
 		return die(&e);
+	}
+	struct store *st;
+	rc = open_plugins_and_store(g, &st, &e);
+	if (rc < 0) {
+		policy_free(&pol);
+		free(template_text);
+		return die(&e);
+	}
 	struct arena a = {0};
 	struct index_report rep;
-	struct vuln_report vr = {0};
+	struct vuln_report vr = {0}, shown = {0};
 	struct timespec t0, t1, t2;
+	int status = EXIT_OK;
+	if (max_age >= 0 && (rc = check_db_age(st, max_age, &e)) < 0) {
+		status = die(&e);
+		goto out;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (distribution_is_ref(argv[optind])) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -178,7 +427,6 @@ static int cmd_scan(struct globals *g, int argc, char **argv)
 	if (rc == 0)
 		rc = match_report(&g->reg, st, &rep, &a, &vr, &e);
 	clock_gettime(CLOCK_MONOTONIC, &t2);
-	int status = EXIT_OK;
 	if (rc < 0) {
 		status = die(&e);
 		goto out;
@@ -187,28 +435,97 @@ static int cmd_scan(struct globals *g, int argc, char **argv)
 	          (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 	          ((double)(t2.tv_sec - t1.tv_sec) * 1e9 + (double)(t2.tv_nsec - t1.tv_nsec)) /
 	                  1e6);
-	FILE *out = stdout;
-	if (output && !(out = fopen(output, "w"))) {
-		fprintf(stderr, "lucid: %s: %s\n", output, strerror(errno));
-		status = EXIT_INPUT;
-		goto out;
+	size_t nsup = policy_apply(&pol, &g->reg, &vr, (int64_t)time(NULL));
+	/* the gate sees every finding that is not suppressed or filtered out as unfixed; what is
+	 * shown is narrowed further by --severity */
+	size_t gated = 0;
+	shown.m = xcalloc(vr.n ? vr.n : 1, sizeof *shown.m);
+	for (size_t i = 0; i < vr.n; i++) {
+		const struct match *m = &vr.m[i];
+		bool unfixed_out = only_fixed && m->vuln->state != LUCID_STATE_FIXED;
+		if (!m->suppressed && !unfixed_out && fail_on >= 0 && m->vuln->severity >= fail_on)
+			gated++;
+		int32_t sev =
+		        m->vuln->severity >= 0 && m->vuln->severity <= 5 ? m->vuln->severity : 0;
+		if (unfixed_out || !show_severity[sev] || (m->suppressed && !show_suppressed))
+			continue;
+		shown.m[shown.n++] = *m;
 	}
-	if (strcmp(format, "json") == 0) {
-		char *json = report_json(&rep, &vr);
-		fputs(json, out);
-		fputc('\n', out);
-		free(json);
-	} else {
-		report_table(out, &rep, &vr);
-	}
-	if (out != stdout && fclose(out) != 0) {
-		fprintf(stderr, "lucid: %s: %s\n", output, strerror(errno));
-		status = EXIT_INPUT;
+	if (nsup)
+		host_logf(LUCID_LOG_INFO, "%zu findings suppressed by ignore rules or VEX%s", nsup,
+		          show_suppressed ? "" : " (--show-suppressed lists them)");
+	struct format_opts fo = {.tool_version = LUCID_VERSION, .template_text = template_text};
+	const char *nc = getenv("NO_COLOR");
+	struct table_opts to = {.colour = !(nc && *nc), .suppressed_total = nsup};
+	for (size_t i = 0; i < nouts && status == EXIT_OK; i++)
+		if (write_output(&outs[i], &rep, &shown, &fo, &to, &e) < 0)
+			status = die(&e);
+	if (status == EXIT_OK && gated) {
+		fprintf(stderr, "lucid: %zu finding%s at or above %s: failing (--fail-on)\n", gated,
+		        gated == 1 ? "" : "s", severity_name(fail_on));
+		status = EXIT_VULNS;
 	}
 out:
+	free(shown.m);
 	free(vr.m);
+	free(template_text);
+	policy_free(&pol);
 	arena_free(&a);
 	store_close(st);
+	return status;
+}
+
+/* `lucid sbom IMAGE`: the package inventory alone (CycloneDX or SPDX), no database needed. */
+static int cmd_sbom(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {{"format", required_argument, 0, 'f'},
+	                                     {"output", required_argument, 0, 'o'},
+	                                     {"platform", required_argument, 0, 'p'},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0, 0, 0, 0}};
+	const char *format = "cyclonedx", *output = NULL;
+	struct index_opts io = {.file_cap = g->cfg.max_file_size};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'o': output = optarg; break;
+		case 'p': io.platform = optarg; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_INPUT;
+		}
+	}
+	if (strcmp(format, "cyclonedx") != 0 && strcmp(format, "spdx-json") != 0) {
+		fprintf(stderr, "lucid: sbom --format must be cyclonedx or spdx-json, not '%s'\n",
+		        format);
+		return EXIT_INPUT;
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "lucid: sbom takes exactly one IMAGE\n");
+		return EXIT_INPUT;
+	}
+	struct err e = {0};
+	if (load_plugins(g, &e) < 0)
+		return die(&e);
+	struct arena a = {0};
+	struct index_report rep;
+	int rc = distribution_is_ref(argv[optind])
+	                 ? (curl_global_init(CURL_GLOBAL_DEFAULT),
+	                    index_registry(&g->reg, NULL, argv[optind], &io, &a, &rep, &e))
+	                 : index_image(&g->reg, NULL, argv[optind], &io, &a, &rep, &e);
+	int status = EXIT_OK;
+	if (rc < 0) {
+		status = die(&e);
+	} else {
+		struct format_opts fo = {.sbom_only = true, .tool_version = LUCID_VERSION};
+		struct output o = {format, output};
+		struct vuln_report none = {0};
+		struct table_opts to = {0};
+		if (write_output(&o, &rep, &none, &fo, &to, &e) < 0)
+			status = die(&e);
+	}
+	arena_free(&a);
 	return status;
 }
 
@@ -683,6 +1000,8 @@ int main(int argc, char **argv)
 		status = cmd_scan(&g, sub_argc, sub_argv);
 	else if (strcmp(cmd, "update") == 0)
 		status = cmd_update(&g, sub_argc, sub_argv);
+	else if (strcmp(cmd, "sbom") == 0)
+		status = cmd_sbom(&g, sub_argc, sub_argv);
 	else if (strcmp(cmd, "plugins") == 0)
 		status = cmd_plugins(&g, sub_argc, sub_argv);
 	else if (strcmp(cmd, "serve") == 0)

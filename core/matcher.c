@@ -153,7 +153,7 @@ static int on_vuln(void *user, struct vuln_rec *v)
 		m->cap = m->cap ? m->cap * 2 : 64;
 		m->out->m = xrealloc(m->out->m, m->cap * sizeof *m->out->m);
 	}
-	m->out->m[m->out->n++] = (struct match){m->pkg, v, m->installed, NULL, NULL};
+	m->out->m[m->out->n++] = (struct match){m->pkg, v, m->installed, NULL, NULL, NULL};
 	return 0;
 }
 

@@ -80,6 +80,7 @@ struct match {
 	const char *installed;     /* the version compared (binary or source) */
 	const char *cve;           /* the CVE its enrichments are looked up by, or NULL */
 	struct enrich_rec *enrich; /* what the enrichment feeds state about cve, merged; NULL */
+	const char *suppressed;    /* why an ignore rule or VEX statement hides it, or NULL */
 };
 
 struct vuln_report {

@@ -139,6 +139,7 @@ char *report_json(const struct index_report *r, const struct vuln_report *v)
 		json_object_set_new(o, "description", str_or_null(m->vuln->description));
 		json_object_set_new(o, "feed", str_or_null(m->vuln->feed));
 		json_object_set_new(o, "enrichments", report_enrichment_json(m));
+		json_object_set_new(o, "suppressed", str_or_null(m->suppressed));
 		json_array_append_new(vulns, o);
 	}
 	json_object_set_new(root, "vulnerabilities", vulns);
@@ -156,7 +157,28 @@ static const char *short_digest(const char *d, char out[24])
 	return out;
 }
 
+static int by_severity(const void *x, const void *y)
+{
+	const struct match *a = x, *b = y;
+	if (a->vuln->severity != b->vuln->severity)
+		return b->vuln->severity - a->vuln->severity;
+	int c = strcmp(a->pkg->name, b->pkg->name);
+	return c ? c : strcmp(a->vuln->id, b->vuln->id);
+}
+
+/* ANSI colours per severity (Unknown, Negligible, Low, Medium, High, Critical). */
+static const char *const sev_colour[] = {"\033[37m", "\033[37m",   "\033[34m",
+                                         "\033[33m", "\033[1;31m", "\033[1;35m"};
+#define RESET "\033[0m"
+
 void report_table(FILE *f, const struct index_report *r, const struct vuln_report *v)
+{
+	struct table_opts o = {0};
+	report_table_ex(f, r, v, &o);
+}
+
+void report_table_ex(FILE *f, const struct index_report *r, const struct vuln_report *v,
+                     const struct table_opts *o)
 {
 	fprintf(f, "image:    %s (%s, manifest %s)\n", r->source ? r->source : "-",
 	        r->format ? r->format : "-", r->manifest_digest ? r->manifest_digest : "-");
@@ -169,25 +191,39 @@ void report_table(FILE *f, const struct index_report *r, const struct vuln_repor
 		        r->ns->pretty_name ? r->ns->pretty_name : r->ns->name, r->ns->name);
 	else
 		fprintf(f, "os:       not detected\n");
-	size_t counts[6] = {0};
+	size_t counts[6] = {0}, fixable = 0, shown = 0;
 	for (size_t i = 0; i < v->n; i++) {
+		if (v->m[i].suppressed)
+			continue;
 		int32_t s = v->m[i].vuln->severity;
 		counts[s >= 0 && s <= 5 ? s : 0]++;
+		fixable += v->m[i].vuln->state == LUCID_STATE_FIXED;
+		shown++;
 	}
 	fprintf(f, "packages: %zu in %zu layer%s\n", r->npkgs, r->nlayers,
 	        r->nlayers == 1 ? "" : "s");
 	fprintf(f,
 	        "vulnerabilities: %zu (Critical %zu, High %zu, Medium %zu, Low %zu, Negligible "
-	        "%zu, Unknown %zu)\n\n",
-	        v->n, counts[5], counts[4], counts[3], counts[2], counts[1], counts[0]);
+	        "%zu, Unknown %zu)",
+	        shown, counts[5], counts[4], counts[3], counts[2], counts[1], counts[0]);
+	if (shown)
+		fprintf(f, "; %zu (%.0f%%) could be fixed by updating", fixable,
+		        100.0 * (double)fixable / (double)shown);
+	if (o->suppressed_total)
+		fprintf(f, "; %zu suppressed", o->suppressed_total);
+	fputs("\n\n", f);
 	if (!v->n)
 		return;
+	/* grouped by severity, most severe first */
+	struct match *rows = xmalloc(v->n * sizeof *rows);
+	memcpy(rows, v->m, v->n * sizeof *rows);
+	qsort(rows, v->n, sizeof *rows, by_severity);
 	bool enriched = false;
 	for (size_t i = 0; i < v->n; i++)
-		enriched |= v->m[i].enrich != NULL;
+		enriched |= rows[i].enrich != NULL;
 	size_t w[5] = {7, 9, 13, 8, 8};
 	for (size_t i = 0; i < v->n; i++) {
-		const struct match *m = &v->m[i];
+		const struct match *m = &rows[i];
 		const char *fixed =
 		        m->vuln->fixed_in ? m->vuln->fixed_in : state_name(m->vuln->state);
 		size_t l[5] = {strlen(m->pkg->name), strlen(m->pkg->version), strlen(m->vuln->id),
@@ -202,13 +238,19 @@ void report_table(FILE *f, const struct index_report *r, const struct vuln_repor
 		fprintf(f, "%-4s  %-6s  %-3s  ", "CVSS", "EPSS", "KEV");
 	fprintf(f, "LAYER\n");
 	for (size_t i = 0; i < v->n; i++) {
-		const struct match *m = &v->m[i];
+		const struct match *m = &rows[i];
 		char sd[24];
 		const char *fixed =
 		        m->vuln->fixed_in ? m->vuln->fixed_in : state_name(m->vuln->state);
-		fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-*s  ", (int)w[0], m->pkg->name, (int)w[1],
-		        m->pkg->version, (int)w[2], m->vuln->id, (int)w[3],
-		        severity_name(m->vuln->severity), (int)w[4], fixed);
+		int32_t s =
+		        m->vuln->severity >= 0 && m->vuln->severity <= 5 ? m->vuln->severity : 0;
+		fprintf(f, "%-*s  %-*s  %-*s  ", (int)w[0], m->pkg->name, (int)w[1],
+		        m->pkg->version, (int)w[2], m->vuln->id);
+		if (o->colour)
+			fprintf(f, "%s%-*s%s  ", sev_colour[s], (int)w[3], severity_name(s), RESET);
+		else
+			fprintf(f, "%-*s  ", (int)w[3], severity_name(s));
+		fprintf(f, "%-*s  ", (int)w[4], fixed);
 		if (enriched) {
 			const struct enrich_rec *en = m->enrich;
 			uint32_t parts = en ? en->parts : 0;
@@ -222,7 +264,11 @@ void report_table(FILE *f, const struct index_report *r, const struct vuln_repor
 			fprintf(f, "%-4s  %-6s  %-3s  ", cvss, epss,
 			        parts & LUCID_ENRICH_KEV ? "yes" : "-");
 		}
-		fprintf(f, "%u:%s\n", m->pkg->layer + 1,
+		fprintf(f, "%u:%s", m->pkg->layer + 1,
 		        short_digest(layer_digest(r, m->pkg->layer), sd));
+		if (m->suppressed)
+			fprintf(f, "  (suppressed: %s)", m->suppressed);
+		fputc('\n', f);
 	}
+	free(rows);
 }

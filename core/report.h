@@ -2,6 +2,7 @@
 #ifndef CORE_REPORT_H
 #define CORE_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "model.h"
@@ -13,5 +14,13 @@ char *report_json(const struct index_report *r, const struct vuln_report *v);
 struct json_t;
 struct json_t *report_enrichment_json(const struct match *m);
 void report_table(FILE *f, const struct index_report *r, const struct vuln_report *v);
+
+struct table_opts {
+	bool colour;             /* ANSI colours per severity (a TTY, and NO_COLOR unset) */
+	size_t suppressed_total; /* findings hidden by ignore rules or VEX, for the summary */
+};
+/* The table grouped by severity, with a summary line (counts, fixable share). */
+void report_table_ex(FILE *f, const struct index_report *r, const struct vuln_report *v,
+                     const struct table_opts *o);
 
 #endif

@@ -96,7 +96,7 @@ Test(cli, usage_errors)
 	LUCID("scan");
 	expect_input_error(&r, "exactly one IMAGE");
 	LUCID("scan", "--format", "xml", data_path("images/debian-7-wheezy.layer.tar.gz"));
-	expect_input_error(&r, "--format must be table or json");
+	expect_input_error(&r, "unknown format 'xml'");
 	LUCID("update", "--feed", "=x");
 	expect_input_error(&r, "NAME=SOURCE");
 	run_free(&r);
