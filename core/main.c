@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "builtin.h"
+#include "bundle.h"
 #include "config.h"
 #include "distribution.h"
 #include "elfcheck.h"
@@ -57,6 +58,9 @@ static void usage(FILE *f)
 	      "      --max-file-size SIZE  largest package database kept per file (default 64M)\n"
 	      "      --no-cache            walk every layer even if its results are cached\n"
 	      "  sbom IMAGE        the package inventory alone (--format cyclonedx|spdx-json)\n"
+	      "  db status         each feed's records and age\n"
+	      "  db export FILE    the vulnerability data as one checksummed bundle\n"
+	      "  db import FILE|URL  load a bundle (verified, atomically)\n"
 	      "  update            fetch vulnerability feeds into the database\n"
 	      "      --feed NAME=SOURCE    fetch SOURCE (URL or file) with fetcher NAME "
 	      "(repeatable);\n"
@@ -175,9 +179,15 @@ static int on_feed_age(void *user, const char *id, const struct feed_state *st)
 {
 	struct age_check *a = user;
 	a->feeds++;
-	if (a->now - st->updated > a->max)
-		buf_addf(&a->stale, "%s%s (%.1f days)", a->stale.len ? ", " : "", id,
-		         (double)(a->now - st->updated) / 86400.0);
+	int64_t age = a->now - st->updated;
+	if (age > a->max)
+		buf_addf(&a->stale, "%s%s (checked %lld%s ago)", a->stale.len ? ", " : "", id,
+		         (long long)(age >= 86400  ? age / 86400
+		                     : age >= 3600 ? age / 3600
+		                                   : age),
+		         age >= 86400  ? " days"
+		         : age >= 3600 ? " hours"
+		                       : " s");
 	return 0;
 }
 
@@ -472,6 +482,64 @@ out:
 	policy_free(&pol);
 	arena_free(&a);
 	store_close(st);
+	return status;
+}
+
+struct status_rows {
+	int64_t now;
+	size_t n;
+	uint64_t records;
+};
+
+static int on_status_feed(void *user, const char *id, const struct feed_state *st)
+{
+	struct status_rows *r = user;
+	double age = (double)(r->now - st->updated) / 86400.0;
+	printf("%-60s %10llu  %8.1f d  %s\n", id, (unsigned long long)st->count, age,
+	       st->validator ? st->validator : "-");
+	r->n++;
+	r->records += st->count;
+	return 0;
+}
+
+/* `lucid db status|export FILE|import FILE|URL`: the vulnerability data, for air-gapped sites. */
+static int cmd_db(struct globals *g, int argc, char **argv)
+{
+	if (argc < 2 || (strcmp(argv[1], "status") != 0 && argc != 3) ||
+	    (strcmp(argv[1], "status") && strcmp(argv[1], "export") && strcmp(argv[1], "import"))) {
+		fprintf(stderr, "lucid: db status | db export FILE | db import FILE_OR_URL\n");
+		return EXIT_INPUT;
+	}
+	struct err e = {0};
+	char *path = db_path(g);
+	struct store *st;
+	int rc = store_open(path, &st, &e);
+	if (rc < 0) {
+		free(path);
+		return die(&e);
+	}
+	int status = EXIT_OK;
+	if (!strcmp(argv[1], "status")) {
+		printf("database %s (schema %d)\n", path, STORE_SCHEMA_VERSION);
+		printf("%-60s %10s  %10s  %s\n", "FEED", "RECORDS", "AGE", "FINGERPRINT");
+		struct status_rows r = {.now = (int64_t)time(NULL)};
+		store_list_feeds(st, on_status_feed, &r);
+		printf("%zu feeds, %llu records\n", r.n, (unsigned long long)r.records);
+	} else if (!strcmp(argv[1], "export")) {
+		if (bundle_export(st, argv[2], LUCID_VERSION, &e) < 0)
+			status = die(&e);
+		else
+			fprintf(stderr, "lucid: exported the vulnerability data to %s\n", argv[2]);
+	} else {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		if (bundle_import(st, argv[2], &e) < 0)
+			status = die(&e);
+		else
+			fprintf(stderr, "lucid: imported the vulnerability data from %s\n",
+			        argv[2]);
+	}
+	store_close(st);
+	free(path);
 	return status;
 }
 
@@ -1000,6 +1068,8 @@ int main(int argc, char **argv)
 		status = cmd_scan(&g, sub_argc, sub_argv);
 	else if (strcmp(cmd, "update") == 0)
 		status = cmd_update(&g, sub_argc, sub_argv);
+	else if (strcmp(cmd, "db") == 0)
+		status = cmd_db(&g, sub_argc, sub_argv);
 	else if (strcmp(cmd, "sbom") == 0)
 		status = cmd_sbom(&g, sub_argc, sub_argv);
 	else if (strcmp(cmd, "plugins") == 0)

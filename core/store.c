@@ -1864,3 +1864,104 @@ int store_stats(struct store *s, struct store_stats *out)
 	mdb_txn_abort(txn);
 	return 0;
 }
+
+/* ---- air-gapped bundles: the vulnerability data alone, as an LMDB environment ---- */
+
+/* The databases that make up "the vulnerability data" (not layers, reports, notifications). */
+static const struct {
+	const char *name;
+	unsigned flags;
+} vuln_dbs[] = {
+        {"vulns", 0},
+        {"vuln_index", MDB_DUPSORT},
+        {"feed_vulns", MDB_DUPSORT},
+        {"doc_vulns", MDB_DUPSORT},
+        {"feeds", 0},
+        {"enrichments", 0},
+        {"feed_enrich", MDB_DUPSORT},
+};
+#define NVULN_DBS (sizeof vuln_dbs / sizeof vuln_dbs[0])
+
+/* Copy every entry of db `name` from one transaction to another (dst db already empty). */
+static int copy_db(MDB_txn *from, MDB_txn *to, const char *name, unsigned flags)
+{
+	MDB_dbi a, b;
+	int rc = mdb_dbi_open(from, name, flags, &a);
+	if (rc == MDB_NOTFOUND)
+		return 0; /* a bundle without it: nothing to copy */
+	if (rc || (rc = mdb_dbi_open(to, name, MDB_CREATE | flags, &b)) != 0)
+		return rc;
+	MDB_cursor *c;
+	if ((rc = mdb_cursor_open(from, a, &c)) != 0)
+		return rc;
+	MDB_val k, v;
+	for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0 && rc == 0;
+	     r = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		rc = mdb_put(to, b, &k, &v, (flags & MDB_DUPSORT) ? MDB_NODUPDATA : 0);
+	mdb_cursor_close(c);
+	return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
+static int bundle_env(const char *dir, bool create, MDB_env **out)
+{
+	MDB_env *env;
+	int rc = mdb_env_create(&env);
+	if (rc)
+		return rc;
+	mdb_env_set_maxdbs(env, 16);
+	mdb_env_set_mapsize(env, (size_t)64 << 30);
+	rc = mdb_env_open(env, dir, MDB_NOTLS | (create ? 0 : MDB_RDONLY), 0644);
+	if (rc) {
+		mdb_env_close(env);
+		return rc;
+	}
+	*out = env;
+	return 0;
+}
+
+int store_export_vulns(struct store *s, const char *dir, struct err *e)
+{
+	MDB_env *env;
+	int rc = bundle_env(dir, true, &env);
+	if (rc)
+		return lmdb_err(e, rc, "creating the bundle's database");
+	MDB_txn *from = NULL, *to = NULL;
+	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &from);
+	if (!rc)
+		rc = mdb_txn_begin(env, NULL, 0, &to);
+	for (size_t i = 0; !rc && i < NVULN_DBS; i++)
+		rc = copy_db(from, to, vuln_dbs[i].name, vuln_dbs[i].flags);
+	if (from)
+		mdb_txn_abort(from);
+	rc = rc ? (to ? (mdb_txn_abort(to), rc) : rc) : mdb_txn_commit(to);
+	mdb_env_close(env);
+	return rc ? lmdb_err(e, rc, "copying the vulnerability data") : 0;
+}
+
+int store_import_vulns(struct store *s, const char *dir, struct err *e)
+{
+	MDB_env *env;
+	int rc = bundle_env(dir, false, &env);
+	if (rc)
+		return lmdb_err(e, rc, "opening the bundle's database");
+	MDB_txn *from = NULL, *to = NULL;
+	rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &from);
+	if (!rc)
+		rc = mdb_txn_begin(s->env, NULL, 0, &to);
+	/* one transaction: the old data is replaced whole, or not at all */
+	for (size_t i = 0; !rc && i < NVULN_DBS; i++) {
+		MDB_dbi d;
+		rc = mdb_dbi_open(to, vuln_dbs[i].name, MDB_CREATE | vuln_dbs[i].flags, &d);
+		if (!rc)
+			rc = mdb_drop(to, d, 0);
+		if (!rc)
+			rc = copy_db(from, to, vuln_dbs[i].name, vuln_dbs[i].flags);
+	}
+	if (!rc)
+		rc = bump_gen(s, to, GEN_VULNS);
+	if (from)
+		mdb_txn_abort(from);
+	rc = rc ? (to ? (mdb_txn_abort(to), rc) : rc) : mdb_txn_commit(to);
+	mdb_env_close(env);
+	return rc ? lmdb_err(e, rc, "importing the vulnerability data") : 0;
+}

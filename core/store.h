@@ -159,6 +159,15 @@ int store_list_namespaces(struct store *s,
                           int (*cb)(void *user, const char *ns, const char *version_format),
                           void *user);
 
+/*
+ * Air-gapped bundles. Export: copy the vulnerability data (records, indexes, feed states,
+ * enrichments; not layers, reports or notifications) into a new LMDB environment in dir.
+ * Import: replace this database's vulnerability data with the one in dir, in one
+ * transaction (readers see the old data or the new, never a mix).
+ */
+int store_export_vulns(struct store *s, const char *dir, struct err *e);
+int store_import_vulns(struct store *s, const char *dir, struct err *e);
+
 /* Clair v1 layer API: named layers (name -> layer digest, parent name). */
 int store_put_v1_layer(struct store *s, const char *name, const char *digest, const char *parent,
                        struct err *e);

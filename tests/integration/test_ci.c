@@ -314,3 +314,49 @@ Test(ci, terminal_output)
 	cr_assert_neq(sh("grep -q \"$(printf '\\033')\" '%s/pipe.out'", tmp), 0,
 	              "colour in a pipe");
 }
+
+/* Air-gapped: export the data, import it elsewhere (verified, atomic), refuse what is not a
+ * bundle of this schema, and fail scans on stale data when asked to. */
+Test(ci, offline_bundles_and_stale_data)
+{
+	load_debian();
+	cr_assert_eq(
+	        sh("ln -s '%s' '%s/w.tgz'", data_path("images/debian-7-wheezy.layer.tar.gz"), tmp),
+	        0);
+	cr_assert_eq(lucid_in_tmp("db export bundle.tgz 2>/dev/null"), 0);
+	cr_assert_eq(lucid_in_tmp("--db db2 db import bundle.tgz 2>/dev/null"), 0);
+	cr_assert_eq(lucid_in_tmp("--db db2 db status > status"), 0);
+	cr_assert_eq(sh("grep -q '^2 feeds, 34457 records' '%s/status'", tmp), 0);
+	cr_assert_eq(lucid_in_tmp("scan --format json w.tgz > a.json 2>/dev/null"), 0);
+	cr_assert_eq(lucid_in_tmp("--db db2 scan --format json w.tgz > b.json 2>/dev/null"), 0);
+	cr_assert_eq(sh("cmp '%s/a.json' '%s/b.json'", tmp, tmp), 0);
+	/* a damaged bundle: refused, and the data already there is untouched */
+	cr_assert_eq(sh("cd '%s' && mkdir x && tar -xzf bundle.tgz -C x && "
+	                "printf 'garbage' >> x/data.mdb && tar -C x -czf bad.tgz SHA256SUMS "
+	                "lucid-bundle.json data.mdb",
+	                tmp),
+	             0);
+	cr_assert_eq(lucid_in_tmp("--db db2 db import bad.tgz 2> err"), 2);
+	cr_assert_eq(sh("grep -q 'data.mdb does not match its checksum' '%s/err'", tmp), 0);
+	cr_assert_eq(lucid_in_tmp("--db db2 db status | grep -q '^2 feeds, 34457 records'"), 0);
+	/* a bundle of a newer schema, checksums and all */
+	cr_assert_eq(
+	        sh("cd '%s/x' && tar -xzf ../bundle.tgz && sed -i 's/\"schema\": 2/\"schema\": "
+	           "99/' lucid-bundle.json && sha256sum lucid-bundle.json data.mdb > SHA256SUMS "
+	           "&& tar -czf ../newer.tgz SHA256SUMS lucid-bundle.json data.mdb",
+	           tmp),
+	        0);
+	cr_assert_eq(lucid_in_tmp("--db db2 db import newer.tgz 2> err"), 2);
+	cr_assert_eq(sh("grep -q 'made by a newer lucid (database schema 99' '%s/err'", tmp), 0);
+	cr_assert_eq(lucid_in_tmp("--db db2 db import DSA-list.gz 2> err"), 2);
+	/* --max-db-age */
+	cr_assert_eq(lucid_in_tmp("scan --max-db-age 1d w.tgz > /dev/null 2>&1"), 0);
+	cr_assert_eq(sh("sleep 2"), 0);
+	cr_assert_eq(lucid_in_tmp("scan --max-db-age 1s w.tgz > /dev/null 2> err"), 2);
+	cr_assert_eq(
+	        sh("grep -q 'older than --max-db-age allows: debian:DLA-list.gz' '%s/err'", tmp),
+	        0);
+	cr_assert_eq(lucid_in_tmp("--db empty scan --max-db-age 5d w.tgz > /dev/null 2> err"), 2);
+	cr_assert_eq(sh("grep -q 'no vulnerability data' '%s/err'", tmp), 0);
+	cr_assert_eq(lucid_in_tmp("--db empty db export nothing.tgz 2>/dev/null"), 2);
+}
