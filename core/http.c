@@ -1,5 +1,7 @@
 #include "http.h"
 
+#include "progress.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <curl/curl.h>
@@ -66,6 +68,7 @@ static int64_t body_read(void *priv, void *dst, size_t len)
 	}
 	if (n == 0)
 		rp->reader_eof = true;
+	progress_add((uint64_t)n);
 	return (int64_t)n;
 }
 
@@ -89,6 +92,7 @@ static size_t on_body(char *p, size_t sz, size_t n, void *u)
 	}
 	sha256_update(rp->hash, p, len);
 	rp->size += len;
+	progress_add(len);
 	return len;
 }
 
@@ -351,7 +355,11 @@ int http_request(const struct lucid_http_request *req, struct lucid_http_respons
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, r.body ? r.body : "");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r.body_len);
 	}
+	char what[96];
+	snprintf(what, sizeof what, "downloading %.80s", r.url);
+	progress_begin(what);
 	CURLcode cc = curl_easy_perform(c);
+	progress_end();
 	long status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(hdrs);
@@ -427,6 +435,7 @@ static size_t fetch_on_body(char *p, size_t sz, size_t n, void *u)
 		done += (size_t)w;
 	}
 	fp->f->size += len;
+	progress_add(len);
 	return len;
 }
 
@@ -497,7 +506,11 @@ int http_fetch(struct http_fetch *f, struct err *e)
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &fp);
 	if (f->head)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	char what[96];
+	snprintf(what, sizeof what, "downloading %.80s", f->url);
+	progress_begin(what);
 	CURLcode cc = curl_easy_perform(c);
+	progress_end();
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &f->status);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);

@@ -1,5 +1,7 @@
 #include "image.h"
 
+#include "progress.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -383,6 +385,7 @@ static la_ssize_t ms_read(struct archive *inner, void *u, const void **out)
 	}
 	sha256_update(ms->hash, ms->buf, (size_t)n);
 	ms->bytes += (uint64_t)n;
+	progress_add((uint64_t)n);
 	*out = ms->buf;
 	return n;
 }
@@ -395,6 +398,9 @@ static int walk_stream(struct member_stream *ms, const struct layer_job *job,
 	struct archive *inner = archive_read_new();
 	walker_archive_setup(inner);
 	ms->hash = sha256_new();
+	char what[96];
+	snprintf(what, sizeof what, "layer %.40s", job->digest ? job->digest : job->member);
+	progress_begin(what);
 	int rc = 0;
 	if (archive_read_open(inner, ms, NULL, ms_read, NULL) != ARCHIVE_OK) {
 		rc = err_set(e, LUCID_EPARSE, "layer %s: not a layer tarball: %s", job->member,
@@ -419,6 +425,7 @@ static int walk_stream(struct member_stream *ms, const struct layer_job *job,
 			             archive_error_string(dummy));
 		archive_read_free(dummy);
 	}
+	progress_end();
 	sha256_final(ms->hash, digest);
 	ms->hash = NULL;
 	if (rc == 0 && job->digest && strcmp(job->digest, digest) != 0)

@@ -23,6 +23,7 @@
 #include "matcher.h"
 #include "notifier.h"
 #include "policy.h"
+#include "progress.h"
 #include "registry.h"
 #include "report.h"
 #include "store.h"
@@ -76,7 +77,8 @@ static void usage(FILE *f)
 	      "global options:\n"
 	      "  --db PATH         database directory (default $XDG_DATA_HOME/lucid/db)\n"
 	      "  --config FILE     YAML configuration (see README.md)\n"
-	      "  -v, --verbose     report progress (repeat for debug output)\n"
+	      "  -v, --verbose     report what is done (repeat for debug output)\n"
+	      "  -q, --quiet       no progress lines on stderr (shown only on a terminal)\n"
 	      "\n"
 	      "exit status: 0 success, 1 findings at or above --fail-on, 2 usage or input error\n",
 	      f);
@@ -1015,18 +1017,22 @@ static int cmd_plugins(struct globals *g, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"db", required_argument, 0, 'd'}, {"config", required_argument, 0, 'c'},
-	        {"verbose", no_argument, 0, 'v'},  {"help", no_argument, 0, 'h'},
-	        {"version", no_argument, 0, 'V'},  {0, 0, 0, 0}};
+	static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+	                                     {"config", required_argument, 0, 'c'},
+	                                     {"verbose", no_argument, 0, 'v'},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {"version", no_argument, 0, 'V'},
+	                                     {"quiet", no_argument, 0, 'q'},
+	                                     {0, 0, 0, 0}};
 	struct globals g = {0};
 	int c;
 	/* global options stop at the command name */
-	while ((c = getopt_long(argc, argv, "+d:c:vhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:c:vqhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': g.db = optarg; break;
 		case 'c': g.config_path = optarg; break;
 		case 'v': host_log_level++; break;
+		case 'q': g.quiet = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': puts("lucid " LUCID_VERSION); return EXIT_OK;
 		default: usage(stderr); return EXIT_INPUT;
@@ -1053,6 +1059,8 @@ int main(int argc, char **argv)
 		} else if (strcmp(sub_argv[i], "-v") == 0 ||
 		           strcmp(sub_argv[i], "--verbose") == 0) {
 			host_log_level++;
+		} else if (strcmp(sub_argv[i], "-q") == 0 || strcmp(sub_argv[i], "--quiet") == 0) {
+			g.quiet = true;
 		} else if (strcmp(sub_argv[i], "--config") == 0 && i + 1 < sub_argc) {
 			config_free(&g.cfg);
 			if (config_load(sub_argv[++i], &g.cfg, &e) < 0)
@@ -1063,6 +1071,8 @@ int main(int argc, char **argv)
 	}
 	sub_argc = w;
 	sub_argv[w] = NULL;
+	/* progress lines only for a person watching: stderr a terminal, no -q, not the server */
+	progress_enable(!g.quiet && isatty(2) && strcmp(cmd, "serve") != 0);
 	int status;
 	if (strcmp(cmd, "scan") == 0)
 		status = cmd_scan(&g, sub_argc, sub_argv);

@@ -1,6 +1,7 @@
 #include "updater.h"
 
 #include "http.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <lucid/error.h>
@@ -289,7 +290,11 @@ static int update_whole(const struct registry *reg, struct store *st,
 	struct lucid_vuln_sink sink = {sizeof sink, &sc, vuln_emit, enrich_emit};
 	struct lucid_feed feed = {sizeof feed, id, url};
 	call_ctx_init(&ctx, &call, reg, fetcher->plugin, e);
+	char task[96];
+	snprintf(task, sizeof task, "parsing %.80s", id);
+	progress_begin(task);
 	rc = fetcher->ops.fetcher.parse(fetcher->plugin->self, &ctx, &feed, &resp.body, &sink);
+	progress_end();
 	if (rc < 0) {
 		store_feed_abort(txn);
 		const char *why = http_body_error(&resp);
