@@ -376,6 +376,11 @@ int config_parse(const char *name, const char *text, size_t len, struct config *
 				rc = fail(e, name, v, "%s must be a path", "db");
 			else
 				c->db = xstrdup(scalar(v));
+		} else if (strcmp(key, "ignore_file") == 0) {
+			if (!scalar(v) || !*scalar(v))
+				rc = fail(e, name, v, "%s must be a path", "ignore_file");
+			else
+				c->ignore_file = xstrdup(scalar(v));
 		} else if (strcmp(key, "max_file_size") == 0) {
 			if (!parse_size(scalar(v), &c->max_file_size))
 				rc = fail(e, name, v, "%s must be a size such as 64M",
@@ -457,6 +462,7 @@ void config_free(struct config *c)
 	free(c->serve.auth_psk);
 	free(c->serve.auth_issuer);
 	free(c->db);
+	free(c->ignore_file);
 	for (size_t i = 0; i < c->nfeeds; i++) {
 		free((char *)c->feeds[i].fetcher);
 		free((char *)c->feeds[i].url);

@@ -37,6 +37,7 @@ struct config {
 	struct notify_config notifier;
 	struct serve_config serve;
 	char *db;
+	char *ignore_file; /* scan's ignore rules when --ignore-file is not given */
 	size_t max_file_size;
 	struct feed_source *feeds; /* strings owned by the config */
 	size_t nfeeds;

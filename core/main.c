@@ -398,7 +398,9 @@ static int cmd_scan(struct globals *g, int argc, char **argv)
 	struct err e = {0};
 	struct policy pol = {0};
 	char *template_text = NULL;
-	/* the ignore file: named, else .lucidignore.yaml here if there is one */
+	/* the ignore file: named, else the configuration's, else .lucidignore.yaml here */
+	if (!ignore_file)
+		ignore_file = g->cfg.ignore_file;
 	if (!ignore_file && access(".lucidignore.yaml", R_OK) == 0)
 		ignore_file = ".lucidignore.yaml";
 	int rc = 0;

@@ -172,6 +172,11 @@ Test(ci, the_gate)
 	             0);
 	cr_assert_eq(lucid_in_tmp("scan --ignore-file all.yaml --fail-on unknown w.tgz > t 2>&1"),
 	             0);
+	/* the same from the configuration file */
+	cr_assert_eq(sh("echo 'ignore_file: all.yaml' > '%s/lucid.yaml'", tmp), 0);
+	cr_assert_eq(lucid_in_tmp("--config lucid.yaml scan --fail-on unknown w.tgz > /dev/null "
+	                          "2>&1"),
+	             0);
 	cr_assert_eq(sh("grep -q '^vulnerabilities: 0 .*; 59 suppressed' '%s/t'", tmp), 0);
 }
 
