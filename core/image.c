@@ -104,12 +104,87 @@ static bool meta_candidate(const char *name)
 	       str_has_suffix(name, "/json") || str_has_suffix(name, "/VERSION");
 }
 
-static struct archive *archive_open_path(const char *path)
+/*
+ * Decompression bombs: a stream whose decompressed bytes grow past LAYER_EXPANDED_MAX, or past
+ * BOMB_MIN_EXPANDED at more than BOMB_RATIO times the compressed bytes read, is refused as it
+ * streams (real layers expand 2-10 times; gzip's own ceiling is about 1000).
+ */
+#define LAYER_EXPANDED_MAX (64ull << 30)
+#define BOMB_MIN_EXPANDED  (256ull << 20)
+#define BOMB_RATIO         200
+
+/* Called from a read callback of a, after raw compressed bytes: true (error set) to stop. */
+static bool expands_too_much(struct archive *a, uint64_t raw)
+{
+	int64_t expanded = archive_filter_count(a) > 1 ? archive_filter_bytes(a, 0) : 0;
+	if (expanded <= 0 ||
+	    ((uint64_t)expanded <= LAYER_EXPANDED_MAX &&
+	     ((uint64_t)expanded <= BOMB_MIN_EXPANDED || (uint64_t)expanded / BOMB_RATIO <= raw)))
+		return false;
+	char why[200]; /* libarchive's own formatter knows few conversions */
+	snprintf(why, sizeof why,
+	         "refused: it expands to more than %d times its compressed size (%llu MiB from "
+	         "%llu MiB read: a decompression bomb?)",
+	         BOMB_RATIO, (unsigned long long)((uint64_t)expanded >> 20),
+	         (unsigned long long)(raw >> 20));
+	archive_set_error(a, ERANGE, "%s", why);
+	return true;
+}
+
+/* A file read through a guard against decompression bombs. */
+struct guarded_file {
+	int fd;
+	uint64_t raw;
+	bool bomb;
+	char why[256]; /* the refusal, kept: libarchive may report a later error instead */
+	char buf[128 * 1024];
+};
+
+static la_ssize_t gf_read(struct archive *a, void *u, const void **out)
+{
+	struct guarded_file *g = u;
+	ssize_t n;
+	do
+		n = read(g->fd, g->buf, sizeof g->buf);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		archive_set_error(a, errno, "%s", strerror(errno));
+		return -1;
+	}
+	g->raw += (uint64_t)n;
+	if (expands_too_much(a, g->raw)) {
+		g->bomb = true;
+		snprintf(g->why, sizeof g->why, "%s", archive_err(a));
+		return -1;
+	}
+	*out = g->buf;
+	return n;
+}
+
+static int gf_close(struct archive *a, void *u)
+{
+	(void)a;
+	struct guarded_file *g = u;
+	if (g->fd >= 0)
+		close(g->fd);
+	free(g);
+	return ARCHIVE_OK;
+}
+
+static struct archive *archive_open_path(const char *path, struct guarded_file **guard)
 {
 	struct archive *a = archive_read_new();
 	walker_archive_setup(a);
-	if (archive_read_open_filename(a, path, 128 * 1024) != ARCHIVE_OK)
+	struct guarded_file *g = xcalloc(1, sizeof *g);
+	g->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (g->fd < 0) {
+		archive_set_error(a, errno, "%s", strerror(errno));
+		free(g);
 		return a; /* the caller sees the error on the first header */
+	}
+	if (guard)
+		*guard = g;
+	archive_read_open(a, g, NULL, gf_read, gf_close);
 	return a;
 }
 
@@ -138,7 +213,8 @@ static int read_member_data(struct archive *a, uint64_t size, char **out, struct
 
 static int index_archive(struct image_source *s, const struct pathset *want, struct err *e)
 {
-	struct archive *a = archive_open_path(s->path);
+	struct guarded_file *guard = NULL;
+	struct archive *a = archive_open_path(s->path, &guard);
 	struct archive_entry *ae;
 	size_t cached = 0;
 	int rc = 0;
@@ -146,6 +222,10 @@ static int index_archive(struct image_source *s, const struct pathset *want, str
 		int r = archive_read_next_header(a, &ae);
 		if (r == ARCHIVE_EOF)
 			break;
+		if (guard && guard->bomb) {
+			rc = err_set(e, LUCID_ELIMIT, "%s: %s", s->path, guard->why);
+			break;
+		}
 		if (r == ARCHIVE_FATAL || r == ARCHIVE_RETRY) {
 			rc = err_set(e, LUCID_EPARSE, "%s: corrupt or unsupported archive: %s",
 			             s->path, archive_err(a));
@@ -203,7 +283,7 @@ static int index_archive(struct image_source *s, const struct pathset *want, str
 static int archive_read_member(struct image_source *s, const struct member *want, char **out,
                                struct err *e)
 {
-	struct archive *a = archive_open_path(s->path);
+	struct archive *a = archive_open_path(s->path, NULL);
 	struct archive_entry *ae;
 	int rc = err_set(e, LUCID_NOT_FOUND, "%s: member %s vanished", s->path, want->name);
 	for (;;) {
@@ -361,6 +441,8 @@ struct member_stream {
 	int fd;
 	struct sha256 *hash;
 	uint64_t bytes;
+	bool bomb;     /* stopped: it expanded too much */
+	char why[256]; /* the refusal (libarchive may report a later error instead) */
 	char buf[256 * 1024];
 };
 
@@ -386,6 +468,11 @@ static la_ssize_t ms_read(struct archive *inner, void *u, const void **out)
 	sha256_update(ms->hash, ms->buf, (size_t)n);
 	ms->bytes += (uint64_t)n;
 	progress_add((uint64_t)n);
+	if (expands_too_much(inner, ms->bytes)) {
+		ms->bomb = true;
+		snprintf(ms->why, sizeof ms->why, "%s", archive_err(inner));
+		return -1;
+	}
 	*out = ms->buf;
 	return n;
 }
@@ -405,7 +492,10 @@ static int walk_stream(struct member_stream *ms, const struct layer_job *job,
 	if (archive_read_open(inner, ms, NULL, ms_read, NULL) != ARCHIVE_OK) {
 		rc = err_set(e, LUCID_EPARSE, "layer %s: not a layer tarball: %s", job->member,
 		             archive_err(inner));
-	} else if ((rc = walker_run(v, want, inner, e)) < 0) {
+	} else if ((rc = walker_run(v, want, inner, e)) < 0 && ms->bomb) {
+		rc = err_set(e, LUCID_ELIMIT, "layer %s: %s",
+		             job->member[0] ? job->member : "(image)", ms->why);
+	} else if (rc < 0) {
 		err_prefix(e, "layer %s: corrupt", job->member);
 	} else if (job->digest_of == LUCID_DIGEST_OF_TAR && archive_filter_count(inner) > 1) {
 		rc = err_set(e, LUCID_EPARSE,
@@ -511,7 +601,7 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
 		names[i] = m->name;
 		pending++;
 	}
-	struct archive *a = archive_open_path(s->path);
+	struct archive *a = archive_open_path(s->path, NULL);
 	struct archive_entry *ae;
 	while (pending > 0 && rc == 0) {
 		int r = archive_read_next_header(a, &ae);

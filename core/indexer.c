@@ -205,6 +205,7 @@ struct manifest_collect {
 	struct layer_job *jobs;
 	size_t njobs;
 	bool manifest_seen;
+	char why[128]; /* what the sinks refused, when they did */
 };
 
 static int on_manifest(void *priv, const struct lucid_image_manifest *m)
@@ -233,8 +234,10 @@ static int on_layer(void *priv, const struct lucid_image_layer *l)
 	char root[256];
 	if (x.root && (!path_normalize(x.root, root, sizeof root) || !root[0]))
 		return LUCID_EPARSE;
-	if (mc->njobs >= MAX_LAYERS)
+	if (mc->njobs >= MAX_LAYERS) {
+		snprintf(mc->why, sizeof mc->why, "the image has more than %d layers", MAX_LAYERS);
 		return LUCID_ELIMIT;
+	}
 	mc->jobs = xrealloc(mc->jobs, (mc->njobs + 1) * sizeof *mc->jobs);
 	mc->jobs[mc->njobs++] =
 	        (struct layer_job){.member = arena_strdup(mc->a, x.member),
@@ -719,7 +722,9 @@ int index_image(const struct registry *reg, struct store *st, const char *locati
 		if (rc == LUCID_NOT_FOUND)
 			rc = -ENOENT; /* no such ref or platform: an input error */
 		if (rc < 0) {
-			if (!call.error_set)
+			if (mc.why[0])
+				snprintf(e->msg, sizeof e->msg, "%s", mc.why);
+			else if (!call.error_set)
 				snprintf(e->msg, sizeof e->msg, "%s", lucid_strerror(rc));
 			err_prefix(e, "%s", path);
 			e->code = rc;

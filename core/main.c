@@ -23,6 +23,7 @@
 #include "matcher.h"
 #include "notifier.h"
 #include "policy.h"
+#include "privtmp.h"
 #include "progress.h"
 #include "registry.h"
 #include "report.h"
@@ -1028,6 +1029,7 @@ int main(int argc, char **argv)
 	                                     {0, 0, 0, 0}};
 	struct globals g = {0};
 	int c;
+	privtmp_init();
 	/* global options stop at the command name */
 	while ((c = getopt_long(argc, argv, "+d:c:vqhV", opts, NULL)) != -1) {
 		switch (c) {
