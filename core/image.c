@@ -167,7 +167,7 @@ static int gf_close(struct archive *a, void *u)
 	struct guarded_file *g = u;
 	if (g->fd >= 0)
 		close(g->fd);
-	free(g);
+	g->fd = -1; /* freed by archive_close_path, after libarchive is done with it */
 	return ARCHIVE_OK;
 }
 
@@ -176,16 +176,23 @@ static struct archive *archive_open_path(const char *path, struct guarded_file *
 	struct archive *a = archive_read_new();
 	walker_archive_setup(a);
 	struct guarded_file *g = xcalloc(1, sizeof *g);
+	*guard = g;
 	g->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (g->fd < 0) {
 		archive_set_error(a, errno, "%s", strerror(errno));
-		free(g);
 		return a; /* the caller sees the error on the first header */
 	}
-	if (guard)
-		*guard = g;
 	archive_read_open(a, g, NULL, gf_read, gf_close);
 	return a;
+}
+
+/* Free what archive_open_path made. */
+static void archive_close_path(struct archive *a, struct guarded_file *g)
+{
+	archive_read_free(a);
+	if (g && g->fd >= 0)
+		close(g->fd);
+	free(g);
 }
 
 static int read_member_data(struct archive *a, uint64_t size, char **out, struct err *e)
@@ -275,7 +282,7 @@ static int index_archive(struct image_source *s, const struct pathset *want, str
 	}
 	if (rc == 0)
 		s->compressed = archive_filter_count(a) > 1;
-	archive_read_free(a);
+	archive_close_path(a, guard);
 	return rc;
 }
 
@@ -283,7 +290,8 @@ static int index_archive(struct image_source *s, const struct pathset *want, str
 static int archive_read_member(struct image_source *s, const struct member *want, char **out,
                                struct err *e)
 {
-	struct archive *a = archive_open_path(s->path, NULL);
+	struct guarded_file *guard = NULL;
+	struct archive *a = archive_open_path(s->path, &guard);
 	struct archive_entry *ae;
 	int rc = err_set(e, LUCID_NOT_FOUND, "%s: member %s vanished", s->path, want->name);
 	for (;;) {
@@ -309,7 +317,7 @@ static int archive_read_member(struct image_source *s, const struct member *want
 			*out = NULL;
 		}
 	}
-	archive_read_free(a);
+	archive_close_path(a, guard);
 	return rc;
 }
 
@@ -601,7 +609,8 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
 		names[i] = m->name;
 		pending++;
 	}
-	struct archive *a = archive_open_path(s->path, NULL);
+	struct guarded_file *guard = NULL;
+	struct archive *a = archive_open_path(s->path, &guard);
 	struct archive_entry *ae;
 	while (pending > 0 && rc == 0) {
 		int r = archive_read_next_header(a, &ae);
@@ -645,7 +654,7 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
 			break;
 		}
 	}
-	archive_read_free(a);
+	archive_close_path(a, guard);
 	if (rc == 0)
 		for (size_t i = 0; i < njobs; i++)
 			if (!jobs[i].done) {

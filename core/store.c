@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "codec.h"
+#include "config.h"
 #include "registry.h"
 
 /* v2: package module (layers, reports); package kind, arch and module (vulns)
@@ -35,6 +36,15 @@ static int lmdb_err(struct err *e, int rc, const char *what)
 {
 	int code = rc == ENOENT || rc == EACCES || rc == ENOMEM ? -rc : -EIO;
 	return err_set(e, code, "%s: %s", what, mdb_strerror(rc));
+}
+
+/* The LMDB map: 64 GiB of address space (not of disk); LUCID_DB_MAP_SIZE overrides it, e.g.
+ * for valgrind, which cannot map that much. */
+static size_t store_map_size(void)
+{
+	size_t n;
+	const char *env = getenv("LUCID_DB_MAP_SIZE");
+	return env && parse_size(env, &n) && n >= ((size_t)1 << 20) ? n : (size_t)64 << 30;
 }
 
 char *store_default_path(void)
@@ -107,7 +117,7 @@ int store_open(const char *path, struct store **out, struct err *e)
 	if ((rc = mdb_env_create(&s->env)) != 0)
 		goto fail;
 	mdb_env_set_maxdbs(s->env, 32);
-	mdb_env_set_mapsize(s->env, (size_t)64 << 30);
+	mdb_env_set_mapsize(s->env, store_map_size());
 	if ((rc = mdb_env_open(s->env, path, MDB_NOTLS, 0644)) != 0)
 		goto fail;
 	MDB_txn *txn;
@@ -1909,7 +1919,7 @@ static int bundle_env(const char *dir, bool create, MDB_env **out)
 	if (rc)
 		return rc;
 	mdb_env_set_maxdbs(env, 16);
-	mdb_env_set_mapsize(env, (size_t)64 << 30);
+	mdb_env_set_mapsize(env, store_map_size());
 	rc = mdb_env_open(env, dir, MDB_NOTLS | (create ? 0 : MDB_RDONLY), 0644);
 	if (rc) {
 		mdb_env_close(env);

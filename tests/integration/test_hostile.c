@@ -53,6 +53,16 @@ static int lucid(const char *args, long *rss)
 	return rc;
 }
 
+/*
+ * Peak RSS bounds hold for the real build; under AddressSanitizer the quarantine of freed
+ * memory (256 MiB by default) is what would be measured, so they are not checked there.
+ */
+#define rss_below(rss, kib, ...)                                                                   \
+	do {                                                                                       \
+		if (!LUCID_SANITIZED)                                                              \
+			cr_assert_lt(rss, kib, __VA_ARGS__);                                       \
+	} while (0)
+
 static void err_says(const char *what)
 {
 	cr_assert_eq(sh("grep -q -- '%s' '%s/err'", what, tmp), 0, "stderr lacks \"%s\"", what);
@@ -106,13 +116,13 @@ Test(hostile, decompression_bombs)
 	long rss;
 	cr_assert_eq(lucid("scan bomb.tar.gz", &rss), 2);
 	err_says("expands to more than 200 times its compressed size");
-	cr_assert_lt(rss, 64 * 1024, "peak RSS %ld KiB", rss);
+	rss_below(rss, 64 * 1024, "peak RSS %ld KiB", rss);
 	/* the same layer inside a docker archive: refused while it streams */
 	make_bomb("small-bomb.tar.gz", 1);
 	docker_archive("small-bomb.tar.gz", 1, "bomb.docker.tar");
 	cr_assert_eq(lucid("scan bomb.docker.tar", &rss), 2);
 	err_says("a decompression bomb");
-	cr_assert_lt(rss, 64 * 1024, "peak RSS %ld KiB", rss);
+	rss_below(rss, 64 * 1024, "peak RSS %ld KiB", rss);
 }
 
 /* A million entries: walked in bounded memory (only declared paths are kept). */
@@ -135,7 +145,7 @@ Test(hostile, a_million_entries)
 	cr_assert_eq(
 	        sh("grep -c '\"db_path\": \"var/lib/dpkg/status\"' '%s/out' | grep -qx 90", tmp), 0,
 	        "the status after a million entries was not read whole");
-	cr_assert_lt(rss, 64 * 1024, "peak RSS %ld KiB", rss);
+	rss_below(rss, 64 * 1024, "peak RSS %ld KiB", rss);
 }
 
 /* A 2 GiB status file (sparse: no disk), in a root filesystem and in a sparse tar. */
@@ -149,10 +159,10 @@ Test(hostile, a_2_gib_package_database)
 	long rss;
 	cr_assert_eq(lucid("scan root", &rss), 2);
 	err_says("var/lib/dpkg/status is larger than the configured file size limit");
-	cr_assert_lt(rss, 96 * 1024, "peak RSS %ld KiB", rss);
+	rss_below(rss, 96 * 1024, "peak RSS %ld KiB", rss);
 	cr_assert_eq(lucid("scan sparse.tar.gz", &rss), 2);
 	err_says("larger than the configured file size limit");
-	cr_assert_lt(rss, 96 * 1024, "peak RSS %ld KiB", rss);
+	rss_below(rss, 96 * 1024, "peak RSS %ld KiB", rss);
 }
 
 /* JSON nested 200,000 levels deep in each JSON feed format: refused, memory bounded. */
@@ -170,7 +180,7 @@ Test(hostile, deeply_nested_json_feeds)
 		long rss;
 		cr_assert_eq(lucid(args, &rss), 2, "%s accepted nested JSON", fetchers[i]);
 		err_says("nothing stored");
-		cr_assert_lt(rss, 64 * 1024, "%s: peak RSS %ld KiB", fetchers[i], rss);
+		rss_below(rss, 64 * 1024, "%s: peak RSS %ld KiB", fetchers[i], rss);
 	}
 }
 
@@ -184,7 +194,7 @@ Test(hostile, ten_thousand_layers)
 	long rss;
 	cr_assert_eq(lucid("scan many-layers.tar", &rss), 2);
 	err_says("more than 1000 layers");
-	cr_assert_lt(rss, 64 * 1024, "peak RSS %ld KiB", rss);
+	rss_below(rss, 64 * 1024, "peak RSS %ld KiB", rss);
 }
 
 /* Names that climb out of the layer, absolute names and symlinks pointing outside: nothing is
