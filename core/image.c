@@ -1,5 +1,6 @@
 #include "image.h"
 
+#include "gunzip.h"
 #include "progress.h"
 
 #include <dirent.h>
@@ -7,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <lucid/error.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,10 +115,14 @@ static bool meta_candidate(const char *name)
 #define BOMB_MIN_EXPANDED  (256ull << 20)
 #define BOMB_RATIO         200
 
-/* Called from a read callback of a, after raw compressed bytes: true (error set) to stop. */
-static bool expands_too_much(struct archive *a, uint64_t raw)
+/*
+ * Called from a read callback of a, after raw compressed bytes read and inflated bytes made by
+ * our own gzip decoder: true (error set) to stop. A filter of libarchive's own counts first.
+ */
+static bool expands_too_much(struct archive *a, uint64_t raw, uint64_t inflated)
 {
-	int64_t expanded = archive_filter_count(a) > 1 ? archive_filter_bytes(a, 0) : 0;
+	int64_t expanded =
+	        archive_filter_count(a) > 1 ? archive_filter_bytes(a, 0) : (int64_t)inflated;
 	if (expanded <= 0 ||
 	    ((uint64_t)expanded <= LAYER_EXPANDED_MAX &&
 	     ((uint64_t)expanded <= BOMB_MIN_EXPANDED || (uint64_t)expanded / BOMB_RATIO <= raw)))
@@ -131,16 +137,17 @@ static bool expands_too_much(struct archive *a, uint64_t raw)
 	return true;
 }
 
-/* A file read through a guard against decompression bombs. */
+/* A file read through our gzip decoder and a guard against decompression bombs. */
 struct guarded_file {
 	int fd;
 	uint64_t raw;
 	bool bomb;
+	struct gunzip *gz;
 	char why[256]; /* the refusal, kept: libarchive may report a later error instead */
 	char buf[128 * 1024];
 };
 
-static la_ssize_t gf_read(struct archive *a, void *u, const void **out)
+static ssize_t gf_pull(void *u, const uint8_t **p, char *why, size_t why_size)
 {
 	struct guarded_file *g = u;
 	ssize_t n;
@@ -148,16 +155,45 @@ static la_ssize_t gf_read(struct archive *a, void *u, const void **out)
 		n = read(g->fd, g->buf, sizeof g->buf);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		archive_set_error(a, errno, "%s", strerror(errno));
+		snprintf(why, why_size, "%s", strerror(errno));
 		return -1;
 	}
 	g->raw += (uint64_t)n;
-	if (expands_too_much(a, g->raw)) {
+	*p = (const uint8_t *)g->buf;
+	return n;
+}
+
+static la_ssize_t gf_read(struct archive *a, void *u, const void **out)
+{
+	struct guarded_file *g = u;
+	char why[256];
+	ssize_t n = gunzip_read(g->gz, out, why, sizeof why);
+	if (n < 0) {
+		archive_set_error(a, EIO, "%s", why);
+		return -1;
+	}
+	if (expands_too_much(a, g->raw, gunzip_expanded(g->gz))) {
 		g->bomb = true;
 		snprintf(g->why, sizeof g->why, "%s", archive_err(a));
 		return -1;
 	}
-	*out = g->buf;
+	return n;
+}
+
+/* Skip by seeking, while the bytes pass through undecoded; 0 (read instead) otherwise. */
+static la_int64_t gf_skip(struct archive *a, void *u, la_int64_t request)
+{
+	(void)a;
+	struct guarded_file *g = u;
+	if (!gunzip_plain(g->gz) || request <= 0)
+		return 0;
+	off_t here = lseek(g->fd, 0, SEEK_CUR);
+	struct stat st;
+	if (here < 0 || fstat(g->fd, &st) != 0 || !S_ISREG(st.st_mode) || here >= st.st_size)
+		return 0;
+	la_int64_t n = request < st.st_size - here ? request : st.st_size - here;
+	if (lseek(g->fd, (off_t)n, SEEK_CUR) < 0)
+		return 0;
 	return n;
 }
 
@@ -177,12 +213,17 @@ static struct archive *archive_open_path(const char *path, struct guarded_file *
 	walker_archive_setup(a);
 	struct guarded_file *g = xcalloc(1, sizeof *g);
 	*guard = g;
+	g->gz = gunzip_new(gf_pull, g);
 	g->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (g->fd < 0) {
 		archive_set_error(a, errno, "%s", strerror(errno));
 		return a; /* the caller sees the error on the first header */
 	}
-	archive_read_open(a, g, NULL, gf_read, gf_close);
+	archive_read_set_callback_data(a, g);
+	archive_read_set_read_callback(a, gf_read);
+	archive_read_set_skip_callback(a, gf_skip);
+	archive_read_set_close_callback(a, gf_close);
+	archive_read_open1(a);
 	return a;
 }
 
@@ -192,6 +233,8 @@ static void archive_close_path(struct archive *a, struct guarded_file *g)
 	archive_read_free(a);
 	if (g && g->fd >= 0)
 		close(g->fd);
+	if (g)
+		gunzip_free(g->gz);
 	free(g);
 }
 
@@ -225,8 +268,22 @@ static int index_archive(struct image_source *s, const struct pathset *want, str
 	struct archive_entry *ae;
 	size_t cached = 0;
 	int rc = 0;
+	size_t awaiting = SIZE_MAX; /* the member whose data offset the next header tells */
 	for (;;) {
 		int r = archive_read_next_header(a, &ae);
+		if (awaiting != SIZE_MAX && r != ARCHIVE_FATAL && r != ARCHIVE_RETRY &&
+		    archive_filter_count(a) == 1 && !gunzip_active(guard->gz) &&
+		    (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR) {
+			/* an uncompressed tar stores a member's data contiguously, padded to 512
+			 * bytes, right before the next header (or end marker): remember where, so
+			 * that layers can be read in parallel with pread */
+			struct member *pm = &s->m[awaiting];
+			int64_t next = archive_read_header_position(a);
+			int64_t padded = (int64_t)((pm->size + 511) & ~(uint64_t)511);
+			if (next - padded >= pm->header_off + 512)
+				pm->data_off = next - padded;
+		}
+		awaiting = SIZE_MAX;
 		if (r == ARCHIVE_EOF)
 			break;
 		if (guard && guard->bomb) {
@@ -259,6 +316,10 @@ static int index_archive(struct image_source *s, const struct pathset *want, str
 			m->link = xstrdup(archive_entry_hardlink(ae) ? archive_entry_hardlink(ae)
 			                  : type == AE_IFLNK         ? archive_entry_symlink(ae)
 			                                             : NULL);
+			m->data_off = -1;
+			m->header_off = archive_read_header_position(a);
+			if (type == AE_IFREG && !m->link && !archive_entry_sparse_count(ae))
+				awaiting = s->nm - 1;
 			if (type == AE_IFREG && !m->link && meta_candidate(name) &&
 			    m->size <= IMAGE_META_CAP && cached + m->size <= META_TOTAL_CAP) {
 				if ((rc = read_member_data(a, m->size, &m->data, e)) < 0) {
@@ -281,7 +342,7 @@ static int index_archive(struct image_source *s, const struct pathset *want, str
 		}
 	}
 	if (rc == 0)
-		s->compressed = archive_filter_count(a) > 1;
+		s->compressed = archive_filter_count(a) > 1 || gunzip_active(guard->gz);
 	archive_close_path(a, guard);
 	return rc;
 }
@@ -445,43 +506,74 @@ void image_source_close(struct image_source *s)
 /* ---- streaming layers ---- */
 
 struct member_stream {
-	struct archive *outer; /* or NULL: read from fd */
+	struct archive *outer; /* read from this archive's current member, or else from fd */
 	int fd;
+	int64_t offset;     /* with bounded: pread from here ... */
+	uint64_t remaining; /* ... this many bytes */
+	bool bounded;
+	bool quiet; /* no progress task of its own (parallel walks share the caller's) */
 	struct sha256 *hash;
 	uint64_t bytes;
+	struct gunzip *gz;
 	bool bomb;     /* stopped: it expanded too much */
 	char why[256]; /* the refusal (libarchive may report a later error instead) */
 	char buf[256 * 1024];
 };
 
-static la_ssize_t ms_read(struct archive *inner, void *u, const void **out)
+/* The member's raw bytes, hashed and counted as they are read. */
+static ssize_t ms_pull(void *u, const uint8_t **p, char *why, size_t why_size)
 {
 	struct member_stream *ms = u;
-	la_ssize_t n;
+	ssize_t n;
 	if (ms->outer) {
 		n = archive_read_data(ms->outer, ms->buf, sizeof ms->buf);
 		if (n < 0) {
-			archive_set_error(inner, EIO, "%s", archive_err(ms->outer));
+			snprintf(why, why_size, "%s", archive_err(ms->outer));
 			return -1;
 		}
+	} else if (ms->bounded) {
+		size_t want =
+		        ms->remaining < sizeof ms->buf ? (size_t)ms->remaining : sizeof ms->buf;
+		do
+			n = want ? pread(ms->fd, ms->buf, want, (off_t)ms->offset) : 0;
+		while (n < 0 && errno == EINTR);
+		if (n < 0 || (n == 0 && want > 0)) {
+			snprintf(why, why_size, "%s",
+			         n < 0 ? strerror(errno) : "the image file shrank");
+			return -1;
+		}
+		ms->offset += n;
+		ms->remaining -= (uint64_t)n;
 	} else {
 		do
 			n = read(ms->fd, ms->buf, sizeof ms->buf);
 		while (n < 0 && errno == EINTR);
 		if (n < 0) {
-			archive_set_error(inner, errno, "%s", strerror(errno));
+			snprintf(why, why_size, "%s", strerror(errno));
 			return -1;
 		}
 	}
 	sha256_update(ms->hash, ms->buf, (size_t)n);
 	ms->bytes += (uint64_t)n;
 	progress_add((uint64_t)n);
-	if (expands_too_much(inner, ms->bytes)) {
+	*p = (const uint8_t *)ms->buf;
+	return n;
+}
+
+static la_ssize_t ms_read(struct archive *inner, void *u, const void **out)
+{
+	struct member_stream *ms = u;
+	char why[256];
+	ssize_t n = gunzip_read(ms->gz, out, why, sizeof why);
+	if (n < 0) {
+		archive_set_error(inner, EIO, "%s", why);
+		return -1;
+	}
+	if (expands_too_much(inner, ms->bytes, gunzip_expanded(ms->gz))) {
 		ms->bomb = true;
 		snprintf(ms->why, sizeof ms->why, "%s", archive_err(inner));
 		return -1;
 	}
-	*out = ms->buf;
 	return n;
 }
 
@@ -493,9 +585,13 @@ static int walk_stream(struct member_stream *ms, const struct layer_job *job,
 	struct archive *inner = archive_read_new();
 	walker_archive_setup(inner);
 	ms->hash = sha256_new();
+	ms->gz = gunzip_new(ms_pull, ms);
+	ms->bytes = 0;
+	ms->bomb = false;
 	char what[96];
 	snprintf(what, sizeof what, "layer %.40s", job->digest ? job->digest : job->member);
-	progress_begin(what);
+	if (!ms->quiet)
+		progress_begin(what);
 	int rc = 0;
 	if (archive_read_open(inner, ms, NULL, ms_read, NULL) != ARCHIVE_OK) {
 		rc = err_set(e, LUCID_EPARSE, "layer %s: not a layer tarball: %s", job->member,
@@ -505,7 +601,8 @@ static int walk_stream(struct member_stream *ms, const struct layer_job *job,
 		             job->member[0] ? job->member : "(image)", ms->why);
 	} else if (rc < 0) {
 		err_prefix(e, "layer %s: corrupt", job->member);
-	} else if (job->digest_of == LUCID_DIGEST_OF_TAR && archive_filter_count(inner) > 1) {
+	} else if (job->digest_of == LUCID_DIGEST_OF_TAR &&
+	           (archive_filter_count(inner) > 1 || gunzip_active(ms->gz))) {
 		rc = err_set(e, LUCID_EPARSE,
 		             "layer %s: compressed, but its digest is of the uncompressed tar",
 		             job->member);
@@ -513,17 +610,18 @@ static int walk_stream(struct member_stream *ms, const struct layer_job *job,
 	archive_read_free(inner);
 	if (rc == 0) {
 		/* hash the rest of the member (tar padding past the end-of-archive marker) */
-		const void *p;
-		la_ssize_t n;
-		struct archive *dummy = archive_read_new();
-		while ((n = ms_read(dummy, ms, &p)) > 0)
+		const uint8_t *p;
+		ssize_t n;
+		char why[256];
+		while ((n = ms_pull(ms, &p, why, sizeof why)) > 0)
 			;
 		if (n < 0)
-			rc = err_set(e, -EIO, "layer %s: %s", job->member,
-			             archive_error_string(dummy));
-		archive_read_free(dummy);
+			rc = err_set(e, -EIO, "layer %s: %s", job->member, why);
 	}
-	progress_end();
+	if (!ms->quiet)
+		progress_end();
+	gunzip_free(ms->gz);
+	ms->gz = NULL;
 	sha256_final(ms->hash, digest);
 	ms->hash = NULL;
 	if (rc == 0 && job->digest && strcmp(job->digest, digest) != 0)
@@ -533,14 +631,218 @@ static int walk_stream(struct member_stream *ms, const struct layer_job *job,
 	return rc;
 }
 
+/* ---- parallel walks ---- */
+
+/*
+ * Layers are independent until the host analyses them, so several are walked at once: each
+ * thread opens its own descriptor (a file of an image layout, or the archive read with pread
+ * at the member's recorded offset). Views are kept until every walk ends; the callbacks then
+ * run on the calling thread, in job order, as the serial walk's would. A walk of an archive
+ * member that fails to parse or to match its digest is left to the serial pass, which reads
+ * the archive through libarchive: a wrong offset can delay an answer but never change one.
+ */
+struct parallel_walk {
+	struct layer_job *job;  /* the first job of this blob */
+	const struct member *m; /* SOURCE_ARCHIVE: the member, with its data offset */
+	uint64_t size;          /* bytes to read: the largest start first */
+	struct layer_view v;
+	char digest[72];
+	struct err e;
+	int rc;
+	bool walked;
+};
+
+struct parallel_ctx {
+	const struct image_source *s;
+	int root; /* SOURCE_DIR: the directory */
+	const struct pathset *want;
+	struct parallel_walk **order; /* by size, largest first */
+	size_t n;
+	size_t next;
+	pthread_mutex_t lock;
+};
+
+unsigned image_walk_threads(void)
+{
+	const char *env = getenv("LUCID_THREADS");
+	long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	if (n > 16)
+		n = 16;
+	return (unsigned)n;
+}
+
+static void *walk_worker(void *u)
+{
+	struct parallel_ctx *c = u;
+	struct member_stream *ms = xcalloc(1, sizeof *ms);
+	ms->quiet = true;
+	for (;;) {
+		pthread_mutex_lock(&c->lock);
+		size_t i = c->next++;
+		pthread_mutex_unlock(&c->lock);
+		if (i >= c->n)
+			break;
+		struct parallel_walk *w = c->order[i];
+		int fd;
+		if (c->s->kind == SOURCE_DIR) {
+			fd = open_in_root(c->root, w->job->member, O_RDONLY);
+			ms->bounded = false;
+		} else {
+			fd = open(c->s->path, O_RDONLY | O_CLOEXEC);
+			ms->bounded = true;
+			ms->offset = w->m->data_off;
+			ms->remaining = w->m->size;
+		}
+		if (fd < 0)
+			continue; /* not walked: the serial pass says why */
+		ms->fd = fd;
+		ms->outer = NULL;
+		w->rc = walk_stream(ms, w->job, c->want, &w->v, w->digest, &w->e);
+		close(fd);
+		w->walked = true;
+	}
+	free(ms);
+	return NULL;
+}
+
+static int cmp_walk_size(const void *a, const void *b)
+{
+	const struct parallel_walk *x = *(struct parallel_walk *const *)a;
+	const struct parallel_walk *y = *(struct parallel_walk *const *)b;
+	return x->size < y->size ? 1 : x->size > y->size ? -1 : 0;
+}
+
+static bool same_blob(const struct image_source *s, const struct layer_job *job,
+                      const struct parallel_walk *w)
+{
+	if (s->kind == SOURCE_DIR)
+		return strcmp(job->member, w->job->member) == 0;
+	return member_resolve(s, job->member) == w->m;
+}
+
+static int walk_parallel(struct image_source *s, struct layer_job *jobs, size_t njobs,
+                         const struct pathset *want, size_t file_cap,
+                         int (*cb)(void *user, struct layer_job *job, struct layer_view *v,
+                                   const char *digest, struct err *e),
+                         void *user, struct err *e)
+{
+	unsigned threads = image_walk_threads();
+	if (threads < 2 || njobs < 2 || (s->kind == SOURCE_ARCHIVE && s->compressed))
+		return 0;
+	struct parallel_ctx c = {
+	        .s = s, .root = -1, .want = want, .lock = PTHREAD_MUTEX_INITIALIZER};
+	if (s->kind == SOURCE_DIR &&
+	    (c.root = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0; /* the serial pass reports it */
+	struct parallel_walk *walks = xcalloc(njobs, sizeof *walks);
+	size_t n = 0;
+	for (size_t i = 0; i < njobs; i++) {
+		struct layer_job *job = &jobs[i];
+		if (job->done || !job->digest || !job->member[0])
+			continue; /* a digest proves what a parallel walk read */
+		struct parallel_walk *w = &walks[n];
+		w->job = job;
+		if (s->kind == SOURCE_DIR) {
+			struct stat st;
+			int fd = open_in_root(c.root, job->member, O_RDONLY);
+			if (fd < 0)
+				continue;
+			bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+			close(fd);
+			if (!ok)
+				continue;
+			w->size = (uint64_t)st.st_size;
+		} else {
+			const struct member *m = member_resolve(s, job->member);
+			if (!m || m->link || m->data_off < 0)
+				continue;
+			w->m = m;
+			w->size = m->size;
+		}
+		bool dup = false;
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = same_blob(s, job, &walks[k]);
+		if (dup)
+			continue;
+		w->v.file_cap = file_cap;
+		snprintf(w->v.root, sizeof w->v.root, "%s", job->root ? job->root : "");
+		n++;
+	}
+	int rc = 0;
+	if (n >= 2) {
+		c.order = xcalloc(n, sizeof *c.order);
+		for (size_t i = 0; i < n; i++)
+			c.order[i] = &walks[i];
+		qsort(c.order, n, sizeof *c.order, cmp_walk_size);
+		c.n = n;
+		unsigned nthreads = threads < n ? threads : (unsigned)n;
+		pthread_t *tid = xcalloc(nthreads, sizeof *tid);
+		bool *started = xcalloc(nthreads, sizeof *started);
+		char what[64];
+		snprintf(what, sizeof what, "%zu layers", n);
+		progress_begin(what);
+		for (unsigned t = 0; t < nthreads; t++)
+			started[t] = pthread_create(&tid[t], NULL, walk_worker, &c) == 0;
+		walk_worker(&c); /* this thread works too (and alone, if no thread started) */
+		for (unsigned t = 0; t < nthreads; t++)
+			if (started[t])
+				pthread_join(tid[t], NULL);
+		progress_end();
+		free(started);
+		free(tid);
+		free(c.order);
+		s->threads_used = nthreads + 1 > n ? (unsigned)n : nthreads + 1;
+		for (size_t k = 0; k < n; k++) {
+			struct parallel_walk *w = &walks[k];
+			if (rc < 0 || !w->walked)
+				continue;
+			if (w->rc < 0) {
+				if (s->kind == SOURCE_ARCHIVE &&
+				    (w->rc == LUCID_EPARSE || w->rc == LUCID_EINTEGRITY)) {
+					s->parallel_retries++;
+					continue; /* the serial pass reads it through libarchive */
+				}
+				*e = w->e;
+				rc = w->rc;
+				continue;
+			}
+			s->parallel_walks++;
+			for (size_t j = 0; j < njobs && rc == 0; j++) {
+				if (jobs[j].done || !jobs[j].member[0] ||
+				    !same_blob(s, &jobs[j], w))
+					continue;
+				if (jobs[j].digest && strcmp(jobs[j].digest, w->digest) != 0)
+					rc = err_set(
+					        e, LUCID_EINTEGRITY,
+					        "layer %s: digest mismatch: the manifest says %s, "
+					        "the content is %s",
+					        jobs[j].member, jobs[j].digest, w->digest);
+				else
+					rc = cb(user, &jobs[j], &w->v, w->digest, e);
+				jobs[j].done = true;
+			}
+		}
+	}
+	for (size_t k = 0; k < n; k++)
+		view_free(&walks[k].v);
+	free(walks);
+	if (c.root >= 0)
+		close(c.root);
+	return rc;
+}
+
 int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njobs,
                       const struct pathset *want, size_t file_cap,
                       int (*cb)(void *user, struct layer_job *job, struct layer_view *v,
                                 const char *digest, struct err *e),
                       void *user, struct err *e)
 {
+	int rc = walk_parallel(s, jobs, njobs, want, file_cap, cb, user, e);
+	if (rc < 0)
+		return rc;
 	struct member_stream *ms = xcalloc(1, sizeof *ms);
-	int rc = 0;
 	if (s->kind == SOURCE_DIR) {
 		int root = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (root < 0) {

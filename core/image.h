@@ -23,6 +23,8 @@ struct member {
 	char *link;
 	char *data; /* cached contents of small metadata members, or NULL */
 	size_t len;
+	int64_t header_off; /* where its header starts in the (uncompressed) archive */
+	int64_t data_off;   /* where its data starts, when known (uncompressed tar), or -1 */
 };
 
 struct image_source {
@@ -35,6 +37,11 @@ struct image_source {
 	struct layer_view as_layer;
 	struct lucid_image img;
 	char *last_read; /* data of the last uncached read, freed on the next */
+	/* what image_walk_layers did: layers walked in parallel, on how many threads, and how
+	 * many parallel walks failed and were redone serially */
+	size_t parallel_walks;
+	unsigned threads_used;
+	size_t parallel_retries;
 };
 
 /* Largest metadata member (manifest, config, index) a format handler may read. */
@@ -70,6 +77,9 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
  */
 int image_walk_fd(int fd, const char *name, const char *digest, const struct pathset *want,
                   size_t file_cap, struct layer_view *v, char out_digest[72], struct err *e);
+
+/* Threads for walking layers: LUCID_THREADS, else the online CPUs (at most 16). */
+unsigned image_walk_threads(void);
 
 /* Hash a whole file. */
 int file_sha256(const char *path, char out[72], struct err *e);
