@@ -27,6 +27,7 @@ struct gunzip {
 	/* raw bytes pulled but not yet handed to the inflater (after a member's end) */
 	const uint8_t *pending;
 	size_t npending;
+	uint8_t probe[64]; /* the first bytes, when the first pulls give fewer than three */
 #ifdef LUCID_HAVE_ISAL
 	bool starved; /* the last inflate call stopped for want of input */
 	struct inflate_state st;
@@ -202,9 +203,35 @@ ssize_t gunzip_read(struct gunzip *g, const void **out, char *why, size_t why_si
 	case MODE_END: return 0;
 	case MODE_UNKNOWN:
 		n = take_raw(g, &p, why, why_size);
-		if (n <= 0) {
+		if (n < 0) {
 			g->mode = MODE_END;
-			return n < 0 ? -1 : 0;
+			return -1;
+		}
+		if (n > 0 && n < 3) { /* gather three bytes to look at */
+			size_t k = (size_t)n;
+			memcpy(g->probe, p, k);
+			while (k < 3) {
+				const uint8_t *q;
+				ssize_t m = take_raw(g, &q, why, why_size);
+				if (m < 0) {
+					g->mode = MODE_END;
+					return -1;
+				}
+				if (m == 0)
+					break;
+				size_t c = (size_t)m < sizeof g->probe - k ? (size_t)m
+				                                           : sizeof g->probe - k;
+				memcpy(g->probe + k, q, c);
+				k += c;
+				g->pending = q + c;
+				g->npending = (size_t)m - c;
+			}
+			p = g->probe;
+			n = (ssize_t)k;
+		}
+		if (n == 0) {
+			g->mode = MODE_END;
+			return 0;
 		}
 #ifdef LUCID_HAVE_ISAL
 		if (n >= 3 && gzip_magic(p)) {

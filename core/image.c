@@ -777,23 +777,26 @@ static int walk_parallel(struct image_source *s, struct layer_job *jobs, size_t 
 			c.order[i] = &walks[i];
 		qsort(c.order, n, sizeof *c.order, cmp_walk_size);
 		c.n = n;
+		/* this thread works too: threads - 1 more (none started: it works alone) */
 		unsigned nthreads = threads < n ? threads : (unsigned)n;
 		pthread_t *tid = xcalloc(nthreads, sizeof *tid);
 		bool *started = xcalloc(nthreads, sizeof *started);
 		char what[64];
 		snprintf(what, sizeof what, "%zu layers", n);
 		progress_begin(what);
-		for (unsigned t = 0; t < nthreads; t++)
-			started[t] = pthread_create(&tid[t], NULL, walk_worker, &c) == 0;
-		walk_worker(&c); /* this thread works too (and alone, if no thread started) */
-		for (unsigned t = 0; t < nthreads; t++)
+		unsigned running = 1;
+		for (unsigned t = 1; t < nthreads; t++)
+			running +=
+			        (started[t] = pthread_create(&tid[t], NULL, walk_worker, &c) == 0);
+		walk_worker(&c);
+		for (unsigned t = 1; t < nthreads; t++)
 			if (started[t])
 				pthread_join(tid[t], NULL);
 		progress_end();
 		free(started);
 		free(tid);
 		free(c.order);
-		s->threads_used = nthreads + 1 > n ? (unsigned)n : nthreads + 1;
+		s->threads_used = running;
 		for (size_t k = 0; k < n; k++) {
 			struct parallel_walk *w = &walks[k];
 			if (rc < 0 || !w->walked)

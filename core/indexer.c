@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gunzip.h"
 #include "http.h"
 #include "image.h"
 
@@ -753,6 +754,12 @@ int index_image(const struct registry *reg, struct store *st, const char *locati
 	rc = image_walk_layers(&src, jobs, mc.njobs, &want, o->file_cap, on_layer_walked, &wc, e);
 	if (rc < 0)
 		goto out;
+	if (src.parallel_walks || src.parallel_retries)
+		host_logf(LUCID_LOG_INFO,
+		          "%zu layers walked in parallel on %u threads, %zu redone serially "
+		          "(gzip: %s)",
+		          src.parallel_walks, src.threads_used, src.parallel_retries,
+		          gunzip_engine());
 coalesce:
 	if (rc == 0) {
 		index_finish(reg, out, o->file_cap, a);

@@ -242,3 +242,41 @@ Test(scan, rpm_images_sqlite_and_berkeley_db)
 	expect_rpm_packages(shared_path("images/rhel8-synthetic-8.8.docker.tar"),
 	                    "images/rhel8-synthetic-8.8.expected.tsv", "rhel:8");
 }
+
+/* lucid -v scan IMAGE (cold) with LUCID_THREADS=threads: 0 when its log has the line wanted. */
+static int scan_logs(const char *threads, const char *image, const char *wanted)
+{
+	return sh("rm -rf '%s/db' && LUCID_THREADS=%s '%s' --db '%s/db' -v scan '%s' 2>&1 "
+	          ">/dev/null | grep -q '%s'",
+	          tmp, threads, lucid_path(), tmp, image, wanted);
+}
+
+Test(scan, layers_walk_in_parallel_and_agree_with_the_serial_walk)
+{
+	/* the same oracle whether layers are walked one at a time or on four threads, from an
+	 * uncompressed archive (pread at recorded offsets), with pax extended headers before
+	 * every member (the offsets must step over them), and from an image layout directory */
+	cr_assert_eq(sh("mkdir '%s/layout' && tar -xf '%s' -C '%s/layout' && cd '%s/layout' && "
+	                "tar --format=pax --pax-option=comment:=an-extended-header-per-member "
+	                "-cf '%s/pax.oci.tar' oci-layout index.json blobs",
+	                tmp, shared_path(OCI_TAR), tmp, tmp, tmp),
+	             0);
+	char image[4096];
+	const char *forms[] = {"%s:layered", "%s/pax.oci.tar:layered", "%s/layout:layered"};
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(image, sizeof image, forms[i], i == 0 ? shared_path(OCI_TAR) : tmp);
+		const char *threads[] = {"1", "4"};
+		for (size_t t = 0; t < 2; t++) {
+			cr_assert_eq(setenv("LUCID_THREADS", threads[t], 1), 0);
+			expect_packages(image, LAYERED_TSV, "debian:12", NULL);
+		}
+		unsetenv("LUCID_THREADS");
+		cr_assert_eq(
+		        scan_logs("4", image, "4 layers walked in parallel on 4 threads, 0 redone"),
+		        0, "%s: not walked in parallel", image);
+		cr_assert_neq(scan_logs("1", image, "walked in parallel"), 0, "%s", image);
+	}
+	/* a gzip'd archive cannot be read at offsets: walked serially, with the same result */
+	const char *gz = shared_path("images/debian-bookworm-layered.docker.tar.gz");
+	cr_assert_neq(scan_logs("4", gz, "walked in parallel"), 0);
+}
