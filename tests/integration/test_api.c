@@ -497,6 +497,102 @@ Test(api, index_concurrency_limit)
 	stop_server();
 }
 
+/*
+ * Two clients post decompression bombs over and over (a 1 GiB file of zeros in 1 MiB of
+ * gzip) while a third indexes a real layer and reads reports: every bomb is refused with a
+ * clear 4xx, every other request is answered as usual, and the server's peak memory stays
+ * bounded (the bomb is refused as it streams, never held).
+ */
+struct bomb_poster {
+	const char *body;
+	int posts, refused;
+	char last[512];
+};
+
+static void *post_bombs(void *u)
+{
+	struct bomb_poster *p = u;
+	for (int i = 0; i < p->posts; i++) {
+		struct resp r = call("POST", "/indexer/api/v1/index_report", p->body, NULL);
+		if (r.status >= 400 && r.status < 500 && r.json &&
+		    strstr(jstr(r.json, "message") ? jstr(r.json, "message") : "",
+		           "a decompression bomb"))
+			p->refused++;
+		snprintf(p->last, sizeof p->last, "%ld %s", r.status, r.body.data);
+		resp_free(&r);
+	}
+	return NULL;
+}
+
+Test(api, bombs_are_refused_while_others_are_served)
+{
+	cr_assert_eq(sh("cd '%s/blobs' && python3 - <<'EOF'\n"
+	                "import gzip, io, tarfile\n"
+	                "class Z(io.RawIOBase):\n"
+	                "    def __init__(s, n): s.n = n\n"
+	                "    def readable(s): return True\n"
+	                "    def readinto(s, b):\n"
+	                "        k = min(len(b), s.n); b[:k] = bytes(k); s.n -= k; return k\n"
+	                "with gzip.open('bomb', 'wb', 9) as g, tarfile.open(fileobj=g, mode='w|') "
+	                "as t:\n"
+	                "    i = tarfile.TarInfo('var/lib/dpkg/status'); i.size = 1 << 30\n"
+	                "    t.addfile(i, io.BufferedReader(Z(i.size), 1 << 20))\n"
+	                "EOF\n"
+	                "sha256sum bomb | cut -c1-64 > ../bomb.sum",
+	                tmp),
+	             0);
+	char sum[128], bomb_digest[80], uri[256];
+	cr_assert_eq(wait_for_file(in_tmp("bomb.sum"), NULL, sum, sizeof sum), 0);
+	snprintf(bomb_digest, sizeof bomb_digest, "sha256:%.64s", sum);
+	load_debian_lists();
+	start_server("serve:\n  index_concurrency: 3\n");
+	snprintf(uri, sizeof uri, "http://127.0.0.1:%d/blobs/bomb", blob_port);
+	char *bomb =
+	        manifest_json("sha256:"
+	                      "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0",
+	                      bomb_digest, uri);
+	struct bomb_poster posters[2] = {{bomb, 8, 0, ""}, {bomb, 8, 0, ""}};
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, post_bombs, &posters[i]);
+	snprintf(uri, sizeof uri, "http://127.0.0.1:%d/blobs/wheezy", blob_port);
+	char *good = manifest_json(MANIFEST, layer_digest, uri);
+	for (int i = 0; i < 8; i++) {
+		struct resp r = call("POST", "/indexer/api/v1/index_report", good, NULL);
+		if (r.status == 429) { /* both bomb posts and this one's previous turn: again */
+			resp_free(&r);
+			usleep(50 * 1000);
+			continue;
+		}
+		cr_assert_eq(r.status, 201, "%s", r.body.data);
+		resp_free(&r);
+		char path[200];
+		snprintf(path, sizeof path, "/matcher/api/v1/vulnerability_report/%s", MANIFEST);
+		r = call("GET", path, NULL, NULL);
+		cr_assert_eq(r.status, 200, "%s", r.body.data);
+		cr_assert_not_null(strstr(r.body.data, "CVE-2016-7543"));
+		resp_free(&r);
+		r = call("GET", "/healthz", NULL, NULL);
+		cr_assert_eq(r.status, 200);
+		resp_free(&r);
+	}
+	for (int i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		cr_assert_eq(posters[i].refused, posters[i].posts,
+		             "%d of %d bombs refused; the last answer: %s", posters[i].refused,
+		             posters[i].posts, posters[i].last);
+	}
+	char path[64], status[8192];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)server_pid);
+	cr_assert_eq(wait_for_file(path, "VmHWM:", status, sizeof status), 0);
+	long hwm_kib = atol(strstr(status, "VmHWM:") + 6);
+	if (!LUCID_SANITIZED)
+		cr_assert_lt(hwm_kib, 256 * 1024, "the server's peak RSS was %ld KiB", hwm_kib);
+	free(bomb);
+	free(good);
+	stop_server();
+}
+
 static void b64url(const unsigned char *in, size_t n, char *out)
 {
 	unsigned char tmp64[1024];

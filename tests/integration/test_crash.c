@@ -1,11 +1,14 @@
 /*
- * kill -9 at the worst moments: in the middle of a feed update's write, and while a
- * notification is being delivered. The database must open afterwards with either the old or
+ * kill -9 at the worst moments: in the middle of a feed update's write, while images are
+ * indexed, while `lucid serve` answers a loopback load, and while a notification is being
+ * delivered. The database must open afterwards with either the old or
  * the new feed data (never a mix), and every notification must reach an idempotent receiver
  * (one that keeps the first copy of each id).
  */
 #include <criterion/criterion.h>
+#include <curl/curl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,4 +284,209 @@ Test(crash, kill_during_delivery)
 	cr_assert_not_null(strstr(now, "DLA-1371-1"), "%s", now);
 	free(now);
 	run_free(&r);
+}
+
+static size_t buf_write_cb(char *p, size_t sz, size_t n, void *u)
+{
+	buf_add(u, p, sz * n);
+	return sz * n;
+}
+
+/* One request to the server on port; the HTTP status, or -1 when it did not answer. */
+static long http_call(int port, const char *method, const char *path, const char *body,
+                      struct buf *out)
+{
+	CURL *c = curl_easy_init();
+	char url[512];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	struct curl_slist *h = curl_slist_append(NULL, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	FILE *sink = out ? NULL : fopen("/dev/null", "w");
+	if (out) {
+		buf_add(out, NULL, 0);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, buf_write_cb);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	} else {
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
+	}
+	long status = -1;
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (sink)
+		fclose(sink);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return status;
+}
+
+/* Start `lucid serve` on a free loopback port; its port. */
+static int start_serve(pid_t *pid)
+{
+	char log[4200], text[8192];
+	snprintf(log, sizeof log, "%s/serve.log", tmp);
+	unlink(log);
+	const char *serve[] = {lucid_path(), "--db", db, "serve", "--listen", "127.0.0.1:0", NULL};
+	*pid = spawn(serve, log);
+	for (int i = 0; i < 300; i++) {
+		FILE *f = fopen(log, "r");
+		size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+		if (f)
+			fclose(f);
+		text[n] = 0;
+		const char *at = strstr(text, "listening on");
+		if (at && strchr(at, '\n'))
+			return atoi(strrchr(at, ':') + 1);
+		usleep(20 * 1000);
+	}
+	cr_assert_fail("lucid serve did not start: %s", text);
+	return 0;
+}
+
+#define MAX_ACCEPTED 4096
+
+/* A client indexing manifest after manifest (the same real layer, new manifest digests). */
+struct indexing_client {
+	int port;
+	const char *layer_uri, *layer_digest;
+	unsigned serial;                 /* the next manifest's number, across restarts */
+	unsigned accepted[MAX_ACCEPTED]; /* the numbers answered 201 */
+	size_t naccepted;
+};
+
+static void manifest_digest(unsigned n, char out[80])
+{
+	snprintf(out, 80, "sha256:%064x", n);
+}
+
+static void *index_until_killed(void *u)
+{
+	struct indexing_client *ic = u;
+	while (ic->naccepted < MAX_ACCEPTED) {
+		char digest[80], body[1024];
+		manifest_digest(ic->serial, digest);
+		snprintf(body, sizeof body,
+		         "{\"hash\":\"%s\",\"layers\":[{\"hash\":\"%s\",\"uri\":\"%s\"}]}", digest,
+		         ic->layer_digest, ic->layer_uri);
+		long st = http_call(ic->port, "POST", "/indexer/api/v1/index_report", body, NULL);
+		if (st < 0)
+			return NULL; /* the server is gone */
+		cr_assert(st == 201 || st == 429, "index answered %ld", st);
+		if (st == 201)
+			ic->accepted[ic->naccepted++] = ic->serial;
+		ic->serial++;
+	}
+	return NULL;
+}
+
+/*
+ * lucid serve under a loopback load (wrk reading vulnerability reports on 8 connections)
+ * while a client indexes new manifests, killed with SIGKILL at a random moment, 50 times:
+ * every restart opens the database, and every manifest ever answered 201 still has its
+ * index report and the findings of an undisturbed scan.
+ */
+Test(crash, kill_serve_under_load)
+{
+	if (sh("command -v wrk >/dev/null") != 0)
+		cr_skip_test("wrk is not installed (tools/install-deps installs it)");
+	int blob_port = start_blob_server();
+	cr_assert_eq(sh("cp '%s' '%s/www/wheezy'", data_path("images/debian-7-wheezy.layer.tar.gz"),
+	                tmp),
+	             0);
+	cr_assert_eq(sh("sha256sum '%s/www/wheezy' | cut -c1-64 > '%s/sum'", tmp, tmp), 0);
+	char sumfile[4200], layer_digest[80], uri[256];
+	snprintf(sumfile, sizeof sumfile, "%s/sum", tmp);
+	size_t len;
+	char *sum = slurp(sumfile, &len);
+	snprintf(layer_digest, sizeof layer_digest, "sha256:%.64s", sum);
+	free(sum);
+	snprintf(uri, sizeof uri, "http://127.0.0.1:%d/blobs/wheezy", blob_port);
+	char src[4300];
+	snprintf(src, sizeof src, "debian=%s", data_path("feeds/debian/DLA-list.gz"));
+	const char *upd[] = {lucid_path(), "--db", db, "update", "--feed", src, NULL};
+	struct run_result r = {0};
+	run_cmd(upd, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	run_free(&r);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	struct indexing_client *ic = calloc(1, sizeof *ic);
+	ic->layer_uri = uri;
+	ic->layer_digest = layer_digest;
+	/* the first manifest, undisturbed: its report is what every later one must give */
+	pid_t server;
+	ic->port = start_serve(&server);
+	char first[80], path[256];
+	manifest_digest(0, first);
+	struct buf want = {0};
+	char body[1024];
+	snprintf(body, sizeof body,
+	         "{\"hash\":\"%s\",\"layers\":[{\"hash\":\"%s\",\"uri\":\"%s\"}]}", first,
+	         layer_digest, uri);
+	cr_assert_eq(http_call(ic->port, "POST", "/indexer/api/v1/index_report", body, NULL), 201);
+	ic->serial = 1;
+	snprintf(path, sizeof path, "/matcher/api/v1/vulnerability_report/%s", first);
+	cr_assert_eq(http_call(ic->port, "GET", path, NULL, &want), 200);
+	cr_assert_not_null(strstr(want.data, "CVE-2016-7543"), "%.300s", want.data);
+	srand(9090);
+	for (int round = 0; round < 50; round++) {
+		if (round > 0)
+			ic->port = start_serve(&server);
+		char target[512];
+		snprintf(target, sizeof target, "http://127.0.0.1:%d%s", ic->port, path);
+		pid_t wrk = fork();
+		cr_assert_neq(wrk, -1);
+		if (wrk == 0) {
+			if (!freopen("/dev/null", "w", stdout) ||
+			    !freopen("/dev/null", "w", stderr))
+				_exit(126);
+			execlp("wrk", "wrk", "-t2", "-c8", "-d60s", target, (char *)NULL);
+			_exit(127);
+		}
+		pthread_t t;
+		pthread_create(&t, NULL, index_until_killed, ic);
+		usleep((useconds_t)(100000 + rand() % 500000));
+		kill(server, SIGKILL);
+		int st;
+		waitpid(server, &st, 0);
+		cr_assert(WIFSIGNALED(st), "round %d: lucid serve ended by itself (%d)", round, st);
+		pthread_join(t, NULL);
+		kill(wrk, SIGKILL);
+		waitpid(wrk, &st, 0);
+	}
+	cr_assert_gt(ic->naccepted, 50, "only %zu manifests were indexed under load",
+	             ic->naccepted);
+	fprintf(stderr, "crash: %zu manifests indexed under load across 50 kills\n", ic->naccepted);
+	/* after the last kill: every manifest ever accepted is there, with the same findings */
+	ic->port = start_serve(&server);
+	for (size_t i = 0; i < ic->naccepted; i++) {
+		char digest[80];
+		manifest_digest(ic->accepted[i], digest);
+		snprintf(path, sizeof path, "/matcher/api/v1/vulnerability_report/%s", digest);
+		struct buf got = {0};
+		long status = http_call(ic->port, "GET", path, NULL, &got);
+		cr_assert_eq(status, 200, "manifest %u, accepted before a kill, is lost (%ld)",
+		             ic->accepted[i], status);
+		/* the reports differ only in the manifest digest they name */
+		json_t *a = json_loads(want.data, 0, NULL), *b = json_loads(got.data, 0, NULL);
+		cr_assert(a && b);
+		json_object_del(a, "manifest_hash");
+		json_object_del(b, "manifest_hash");
+		cr_assert(json_equal(a, b), "manifest %u's report changed", ic->accepted[i]);
+		json_decref(a);
+		json_decref(b);
+		buf_free(&got);
+	}
+	kill(server, SIGTERM);
+	int st;
+	waitpid(server, &st, 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	buf_free(&want);
+	free(ic);
+	curl_global_cleanup();
 }
