@@ -56,7 +56,7 @@ bool gunzip_active(const struct gunzip *g)
 
 bool gunzip_plain(const struct gunzip *g)
 {
-	return g->mode == MODE_PLAIN;
+	return g->mode == MODE_PLAIN && g->npending == 0;
 }
 
 uint64_t gunzip_expanded(const struct gunzip *g)

@@ -32,7 +32,10 @@ ssize_t gunzip_read(struct gunzip *g, const void **out, char *why, size_t why_si
 /* Is this stream being inflated here (known after the first gunzip_read)? */
 bool gunzip_active(const struct gunzip *g);
 
-/* Are the bytes passing through undecoded (so that the caller may skip by seeking)? */
+/*
+ * Are the bytes passing through undecoded, with none held back from the first pulls, so that
+ * the caller may skip ahead in its source by seeking?
+ */
 bool gunzip_plain(const struct gunzip *g);
 
 /* Bytes produced by inflating so far (0 when passing through). */

@@ -276,6 +276,33 @@ Test(scan, layers_walk_in_parallel_and_agree_with_the_serial_walk)
 		        0, "%s: not walked in parallel", image);
 		cr_assert_neq(scan_logs("1", image, "walked in parallel"), 0, "%s", image);
 	}
+	/* a docker archive's plain layers: hashed on one thread while the walk on another skips
+	 * the data of members it does not keep */
+	if (registry_comparator(&reg, "rpm")) {
+		const char *rhel = shared_path("images/rhel9-synthetic-9.2.docker.tar");
+		cr_assert_eq(setenv("LUCID_THREADS", "2", 1), 0);
+		expect_rpm_packages(rhel, "images/rhel9-synthetic-9.2.expected.tsv", "rhel:9");
+		unsetenv("LUCID_THREADS");
+		cr_assert_eq(
+		        scan_logs("2", rhel, "2 layers walked in parallel on 2 threads, 0 redone"),
+		        0);
+	}
+	/* a blob that walks well but is not the one its digest names (one byte appended, which
+	 * gzip ignores): refused, in parallel as serially */
+	cr_assert_eq(sh("cd '%s/layout/blobs/sha256' && f=$(ls -S | head -1) && printf x >> $f && "
+	                "echo $f > '%s/grown'",
+	                tmp, tmp),
+	             0);
+	snprintf(image, sizeof image, "%s/layout:layered", tmp);
+	const char *threads[] = {"1", "4"};
+	for (size_t t = 0; t < 2; t++)
+		cr_assert_eq(
+		        sh("rm -rf '%s/db' && LUCID_THREADS=%s '%s' --db '%s/db' scan '%s' "
+		           "2>'%s/err' >/dev/null; test $? -ne 0 && grep -q \"digest mismatch: "
+		           "the manifest says sha256:$(cat '%s/grown')\" '%s/err'",
+		           tmp, threads[t], lucid_path(), tmp, image, tmp, tmp, tmp),
+		        0, "threads %s: not refused as it should be (see %s)", threads[t],
+		        in_tmp("err"));
 	/* a gzip'd archive cannot be read at offsets: walked serially, with the same result */
 	const char *gz = shared_path("images/debian-bookworm-layered.docker.tar.gz");
 	cr_assert_neq(scan_logs("4", gz, "walked in parallel"), 0);
