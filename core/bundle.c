@@ -16,6 +16,7 @@
 #include "http.h"
 #include "image.h"
 #include "registry.h"
+#include "tarwrite.h"
 
 #define BUNDLE_FORMAT   "lucid-db-bundle"
 #define BUNDLE_VERSION  1
@@ -86,21 +87,11 @@ static int add_member(struct archive *w, const char *dir, const char *name, stru
 			close(fd);
 		return rc;
 	}
-	struct archive_entry *ae = archive_entry_new();
-	archive_entry_set_pathname(ae, name);
-	archive_entry_set_filetype(ae, AE_IFREG);
-	archive_entry_set_perm(ae, 0644);
-	archive_entry_set_size(ae, st.st_size);
-	archive_entry_set_mtime(ae, st.st_mtime, 0);
-	int rc = archive_write_header(w, ae) == ARCHIVE_OK ? 0 : -EIO;
-	char buf[1 << 16];
-	ssize_t n;
-	while (rc == 0 && (n = read(fd, buf, sizeof buf)) > 0)
-		if (archive_write_data(w, buf, (size_t)n) != n)
-			rc = -EIO;
-	archive_entry_free(ae);
+	int rc = tar_write_file(w, name, fd, &st, path, e);
 	close(fd);
-	return rc ? err_set(e, rc, "writing the bundle: %s", archive_error_string(w)) : 0;
+	if (rc < 0)
+		err_prefix(e, "writing the bundle");
+	return rc;
 }
 
 int bundle_export(struct store *st, const char *path, const char *version, struct err *e)

@@ -1,6 +1,7 @@
 #include "http.h"
 
 #include "progress.h"
+#include "tarwrite.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -207,26 +208,7 @@ static int tar_tree(struct archive *w, const char *dir, const char *rel, int dep
 			rc = err_set(e, -errno, "%s: %s", full, strerror(errno));
 			goto next;
 		}
-		struct archive_entry *ae = archive_entry_new();
-		archive_entry_set_pathname(ae, sub);
-		archive_entry_set_filetype(ae, AE_IFREG);
-		archive_entry_set_perm(ae, 0644);
-		archive_entry_set_size(ae, st.st_size);
-		if (archive_write_header(w, ae) != ARCHIVE_OK)
-			rc = err_set(e, -EIO, "%s: %s", full, archive_error_string(w));
-		char buf[65536];
-		ssize_t got;
-		int64_t left = st.st_size;
-		while (rc == 0 && left > 0 && (got = read(fd, buf, sizeof buf)) > 0) {
-			if (got > left)
-				got = (ssize_t)left; /* the file grew: the header's size holds */
-			if (archive_write_data(w, buf, (size_t)got) < 0)
-				rc = err_set(e, -EIO, "%s: %s", full, archive_error_string(w));
-			left -= got;
-		}
-		if (rc == 0 && left > 0)
-			rc = err_set(e, -EIO, "%s: changed while being read", full);
-		archive_entry_free(ae);
+		rc = tar_write_file(w, sub, fd, &st, full, e);
 		close(fd);
 	next:
 		free(names[i]);
