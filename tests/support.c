@@ -147,6 +147,30 @@ int read_port(const char *dir, const char *name)
 	return port;
 }
 
+int serve_dir(const char *dir, int *pid)
+{
+	char portfile[4300], script[4300];
+	snprintf(portfile, sizeof portfile, "%s.port", dir);
+	snprintf(script, sizeof script, "%s", data_path("../integration/dir_server.py"));
+	unlink(portfile);
+	pid_t child = fork();
+	cr_assert_neq(child, -1);
+	if (child == 0) {
+		execlp("python3", "python3", script, dir, portfile, (char *)NULL);
+		_exit(127);
+	}
+	*pid = (int)child;
+	for (int i = 0; i < 200 && access(portfile, R_OK) != 0; i++)
+		usleep(25 * 1000);
+	size_t len;
+	char *p = slurp(portfile, &len);
+	int port = atoi(p);
+	free(p);
+	unlink(portfile);
+	cr_assert(port > 0 && port < 65536, "the loopback server for %s did not start", dir);
+	return port;
+}
+
 void make_aci(const char *layer, const char *name, const char *arch, const char *out)
 {
 	char *dir = make_tmpdir();

@@ -41,6 +41,13 @@ void make_aci(const char *layer, const char *name, const char *arch, const char 
 /* The port number a loopback helper wrote to file dir/name (test fails if it cannot). */
 int read_port(const char *dir, const char *name);
 
+/*
+ * Serve directory dir over HTTP on 127.0.0.1 at a free port the kernel picks
+ * (tests/integration/dir_server.py, ended after 120 s at the latest). Returns the port (test
+ * fails if the server does not start); *pid receives its process, to kill when done.
+ */
+int serve_dir(const char *dir, int *pid);
+
 /* Read a whole file (test fails if it cannot). */
 char *slurp(const char *path, size_t *len);
 

@@ -8,13 +8,22 @@ plugins=$(cd "$1" && pwd)
 work=$(mktemp -d /tmp/lucid-csv-example-XXXXXX)
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 cp "$here/feed.csv" "$work/"
-port=$((20000 + $$ % 20000))
-(cd "$work" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
+# a port the kernel picks (a fixed one may be taken), written to $work/port once listening
+python3 - "$work" "$work/port" >/dev/null 2>&1 <<'PY' &
+import functools, http.server, os, sys
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args): pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=sys.argv[1]))
+open(sys.argv[2] + ".tmp", "w").write(str(s.server_address[1]))
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+s.serve_forever()
+PY
 server=$!
-for i in $(seq 50); do
-	python3 -c "import socket; socket.create_connection(('127.0.0.1', $port))" 2>/dev/null && break
-	sleep 0.1
+for i in $(seq 100); do
+	[ -s "$work/port" ] && break
+	sleep 0.05
 done
+port=$(cat "$work/port")
 mkdir -p "$work/root/etc" "$work/root/var/lib/toypkg"
 echo "toy 1.2" >"$work/root/etc/toy-release"
 echo "toybox 1.1-2 amd64" >"$work/root/var/lib/toypkg/installed"

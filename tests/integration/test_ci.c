@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,14 +357,8 @@ Test(ci, offline_bundles_and_stale_data)
 	cr_assert_eq(sh("grep -q 'made by a newer lucid (database schema 99' '%s/err'", tmp), 0);
 	cr_assert_eq(lucid_in_tmp("--db db2 db import DSA-list.gz 2> err"), 2);
 	/* from a URL (a site's mirror), served on loopback */
-	int port = 20000 + (int)(getpid() % 20000);
-	cr_assert_eq(
-	        sh("cd '%s' && (timeout 60 python3 -m http.server %d --bind 127.0.0.1 "
-	           ">/dev/null 2>&1 & echo $! > http.pid) && for i in $(seq 50); do python3 -c "
-	           "'import socket; socket.create_connection((\"127.0.0.1\", %d))' 2>/dev/null "
-	           "&& exit 0; sleep 0.1; done; exit 1",
-	           tmp, port, port),
-	        0);
+	int http_pid;
+	int port = serve_dir(tmp, &http_pid);
 	char args[256];
 	snprintf(args, sizeof args, "--db db3 db import http://127.0.0.1:%d/bundle.tgz 2>/dev/null",
 	         port);
@@ -371,7 +366,7 @@ Test(ci, offline_bundles_and_stale_data)
 	snprintf(args, sizeof args, "--db db3 db import http://127.0.0.1:%d/missing.tgz 2>err",
 	         port);
 	int rc404 = lucid_in_tmp(args);
-	sh("kill $(cat '%s/http.pid') 2>/dev/null", tmp);
+	kill(http_pid, SIGTERM);
 	cr_assert_eq(rc, 0);
 	cr_assert_eq(rc404, 2);
 	cr_assert_eq(lucid_in_tmp("--db db3 db status | grep -q '^2 feeds, 34457 records'"), 0);

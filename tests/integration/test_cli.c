@@ -39,20 +39,16 @@ static const char *in_tmp(const char *name)
 }
 
 /*
- * Serve directory dir on 127.0.0.1 (python3's http.server, ended after 120 s at the latest);
- * returns the port, or 0 when python3 is missing. Stop it with stop_server(dir).
+ * Serve directory dir on 127.0.0.1 at a free port (tests/support.c serve_dir); returns the
+ * port, or 0 when python3 is missing. Stop it with stop_server(dir).
  */
-static int start_server(const char *dir, int salt)
+static int start_server(const char *dir)
 {
 	if (sh("command -v python3 >/dev/null") != 0)
 		return 0;
-	int port = 20000 + (int)((getpid() + salt) % 20000);
-	cr_assert_eq(sh("cd '%s' && (timeout 120 python3 -m http.server %d --bind 127.0.0.1 "
-	                ">/dev/null 2>&1 & echo $! > '%s.pid') && for i in $(seq 50); do "
-	                "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", "
-	                "%d))' 2>/dev/null && exit 0; sleep 0.1; done; exit 1",
-	                dir, port, dir, port),
-	             0, "the loopback server did not start");
+	int pid;
+	int port = serve_dir(dir, &pid);
+	cr_assert_eq(sh("echo %d > '%s.pid'", pid, dir), 0);
 	return port;
 }
 
@@ -296,7 +292,7 @@ Test(cli, conditional_get_over_http)
 	cr_assert_eq(sh("mkdir '%s' && cp '%s' '%s'", in_tmp("www"),
 	                data_path("feeds/debian/DSA-list.gz"), in_tmp("www/DSA.gz")),
 	             0);
-	int port = start_server(in_tmp("www"), 0);
+	int port = start_server(in_tmp("www"));
 	if (!port)
 		cr_skip_test("python3 is needed to serve the feed");
 	char feed[256];
@@ -671,7 +667,7 @@ Test(cli, alpine_upstream_discovery)
 {
 	struct run_result r = {0};
 	cr_assert_eq(sh("cp -r '%s' '%s'", data_path("feeds/alpine/secdb"), in_tmp("site")), 0);
-	int port = start_server(in_tmp("site"), 7);
+	int port = start_server(in_tmp("site"));
 	if (!port)
 		cr_skip_test("python3 is needed to serve the site");
 	FILE *f = fopen(in_tmp("alpine.yaml"), "w");
@@ -789,7 +785,7 @@ Test(cli, rhel_vex_incremental_updates)
 	append_row(changes, "2023/cve-2023-0051.json", "2023-10-12T17:37:00+00:00");
 	append_row(changes, "2023/cve-2023-38545.json", "2023-11-02T10:00:00+00:00");
 	append_row(deletions, "2023/cve-2023-0049.json", "2023-11-03T00:00:00+00:00");
-	int port = start_server(site, 11);
+	int port = start_server(site);
 	if (!port)
 		cr_skip_test("python3 is needed to serve the site");
 	FILE *f = fopen(in_tmp("vex.yaml"), "w");

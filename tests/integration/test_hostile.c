@@ -233,15 +233,17 @@ Test(hostile, escaping_paths)
 /* A signal in the middle of a download leaves no temporary file behind. */
 Test(hostile, temporary_files_on_signals)
 {
-	int port = 20000 + (int)(getpid() % 20000);
-	/* a server that accepts and never answers */
+	/* a server that accepts and never answers, on a port the kernel picks */
 	cr_assert_eq(
-	        sh("cd '%s' && (timeout 60 python3 -c \"import socket,time; s=socket.socket(); "
-	           "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
-	           "s.bind(('127.0.0.1', %d)); s.listen(); c=s.accept(); time.sleep(60)\" "
-	           "& echo $! > srv.pid) && sleep 0.5",
-	           tmp, port),
-	        0);
+	        sh("cd '%s' && (timeout 60 python3 -c \"import os,socket,time; s=socket.socket(); "
+	           "s.bind(('127.0.0.1', 0)); s.listen(); "
+	           "open('srv.port.tmp', 'w').write(str(s.getsockname()[1])); "
+	           "os.rename('srv.port.tmp', 'srv.port'); c=s.accept(); time.sleep(60)\" "
+	           "& echo $! > srv.pid) && for i in $(seq 100); do [ -s srv.port ] && exit 0; "
+	           "sleep 0.05; done; exit 1",
+	           tmp),
+	        0, "the silent server did not start");
+	int port = read_port(tmp, "srv.port");
 	cr_assert_eq(sh("cd '%s' && (TMPDIR='%s/t' '%s' --db db update --feed "
 	                "debian=http://127.0.0.1:%d/list >/dev/null 2>&1 & echo $! > lucid.pid) && "
 	                "sleep 1 && [ -n \"$(ls -A t)\" ] && kill -TERM $(cat lucid.pid) && "
