@@ -91,4 +91,5 @@ void privtmp_init(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL); /* `lucid scan ... | head`; lucid serve ignores it */
 }

@@ -2,7 +2,8 @@
  * A private temporary directory per lucid process: created at start under $TMPDIR (or /tmp)
  * and exported as TMPDIR, so every temporary file of the core and the plugins (feed spools,
  * rpm database copies, bundle scratch space) lands in it; removed at exit and on SIGINT,
- * SIGTERM and SIGHUP (with async-signal-safe calls only), so no exit path leaves files behind.
+ * SIGTERM, SIGHUP and SIGPIPE (with async-signal-safe calls only), so no exit path but SIGKILL
+ * leaves files behind.
  */
 #ifndef CORE_PRIVTMP_H
 #define CORE_PRIVTMP_H

@@ -15,29 +15,34 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "privtmp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct api_server *server;
 static struct store *store;
 static struct registry reg;
-static char dir[] = "/tmp/lucid-fuzz-api-XXXXXX";
 
 static void stop(void)
 {
 	api_stop(server);
 	store_close(store);
 	registry_free(&reg);
-	char cmd[64];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "fuzz_api_url: could not remove %s\n", dir);
+	privtmp_cleanup(); /* the store with it */
 }
 
 static void start(void)
 {
 	struct err e = {0};
-	if (!mkdtemp(dir) || store_open(dir, &store, &e) < 0) {
+	privtmp_init(); /* a private $TMPDIR, removed at exit and on signals */
+	const char *tmp = getenv("TMPDIR");
+	if (!tmp || !strstr(tmp, "/lucid.")) {
+		fprintf(stderr, "fuzz_api_url: cannot make a private temporary directory\n");
+		__builtin_trap();
+	}
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/db", tmp);
+	if (store_open(dir, &store, &e) < 0) {
 		fprintf(stderr, "fuzz_api_url: %s\n", e.msg);
 		__builtin_trap();
 	}

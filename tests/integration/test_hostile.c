@@ -254,4 +254,13 @@ Test(hostile, temporary_files_on_signals)
 	sh("kill $(cat '%s/srv.pid') 2>/dev/null", tmp);
 	cr_assert_eq(sh("[ -z \"$(ls -A '%s/t')\" ]", tmp), 0,
 	             "temporary files left after SIGTERM");
+	/* the reader of its output went away (`lucid scan ... | head`): SIGPIPE, and no leftovers */
+	cr_assert_eq(sh("cd '%s' && TMPDIR='%s/t' python3 -c \"import os, subprocess, sys; "
+	                "r, w = os.pipe(); os.close(r); "
+	                "sys.exit(0 if subprocess.run(sys.argv[1:], stdout=w).returncode == -13 "
+	                "else 1)\" '%s' --db db scan --format json '%s' 2>/dev/null",
+	                tmp, tmp, lucid_path(), data_path("images/debian-7-wheezy.layer.tar.gz")),
+	             0, "lucid was not ended by SIGPIPE");
+	cr_assert_eq(sh("[ -z \"$(ls -A '%s/t')\" ]", tmp), 0,
+	             "temporary files left after SIGPIPE");
 }
