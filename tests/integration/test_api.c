@@ -92,6 +92,8 @@ static void setup(void)
 {
 	tmp = make_tmpdir();
 	snprintf(db, sizeof db, "%s/db", tmp);
+	/* lucid's private temp dirs inside this one: what a kill -9 leaves is removed with it */
+	cr_assert_eq(setenv("TMPDIR", tmp, 1), 0);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	cr_assert_eq(sh("mkdir '%s/blobs' && cp '%s' '%s/blobs/wheezy'", tmp,
 	                data_path("images/debian-7-wheezy.layer.tar.gz"), tmp),
