@@ -670,7 +670,7 @@ struct parallel_walk {
 	struct layer_job *job;  /* the first job of this blob */
 	const struct member *m; /* SOURCE_ARCHIVE: the member, with its data offset */
 	uint64_t size;          /* bytes of the blob */
-	bool gzipped;           /* starts with gzip's magic: its walk inflates */
+	bool gzipped;           /* starts with gzip's magic: its walk inflates (the costlier) */
 	struct layer_view v;
 	char digest[72]; /* from the hash task */
 	struct err e;
@@ -687,7 +687,8 @@ struct parallel_task {
 
 struct parallel_ctx {
 	const struct image_source *s;
-	int root; /* SOURCE_DIR: the directory */
+	int root;       /* SOURCE_DIR: the directory */
+	int archive_fd; /* SOURCE_ARCHIVE: the archive, read by every task with pread */
 	const struct pathset *want;
 	struct parallel_task *tasks; /* by cost, largest first */
 	size_t n;
@@ -706,12 +707,25 @@ unsigned image_walk_threads(void)
 	return (unsigned)n;
 }
 
-/* The blob's descriptor, positioned at its first byte for SOURCE_DIR; -1 when it fails. */
+/* A descriptor to pread the blob from (release with blob_release); -1 when it fails. */
 static int blob_open(const struct parallel_ctx *c, const struct parallel_walk *w)
 {
 	if (c->s->kind == SOURCE_DIR)
 		return open_in_root(c->root, w->job->member, O_RDONLY);
-	return open(c->s->path, O_RDONLY | O_CLOEXEC);
+	return c->archive_fd;
+}
+
+static void blob_release(const struct parallel_ctx *c, int fd)
+{
+	if (c->s->kind == SOURCE_DIR && fd >= 0)
+		close(fd);
+}
+
+/* Does the blob at fd start with gzip's magic? */
+static bool starts_gzipped(int fd, off_t at)
+{
+	uint8_t magic[2] = {0};
+	return pread(fd, magic, 2, at) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
 /* The hash task: sha256 of the blob's bytes into w->digest; 0, or -errno. */
@@ -759,7 +773,7 @@ static void *walk_worker(void *u)
 		if (c->tasks[i].hash) {
 			w->hash_rc = hash_blob(fd, w, ms->buf, sizeof ms->buf, w->digest);
 			w->hashed = true;
-			close(fd);
+			blob_release(c, fd);
 			continue;
 		}
 		ms->bounded = true; /* (a layout's blob: from 0, its size when it was listed) */
@@ -769,7 +783,7 @@ static void *walk_worker(void *u)
 		ms->outer = NULL;
 		char unused[72];
 		w->rc = walk_stream(ms, w->job, c->want, &w->v, unused, &w->e);
-		close(fd);
+		blob_release(c, fd);
 		w->walked = true;
 	}
 	free(ms);
@@ -780,18 +794,6 @@ static int cmp_task_cost(const void *a, const void *b)
 {
 	const struct parallel_task *x = a, *y = b;
 	return x->cost < y->cost ? 1 : x->cost > y->cost ? -1 : 0;
-}
-
-/* Does the blob start with gzip's magic (its walk inflates: the costlier task)? */
-static bool blob_gzipped(const struct parallel_ctx *c, const struct parallel_walk *w)
-{
-	int fd = blob_open(c, w);
-	uint8_t magic[2] = {0};
-	bool gz = fd >= 0 && pread(fd, magic, 2, w->m ? (off_t)w->m->data_off : 0) == 2 &&
-	          magic[0] == 0x1f && magic[1] == 0x8b;
-	if (fd >= 0)
-		close(fd);
-	return gz;
 }
 
 static bool same_blob(const struct image_source *s, const struct layer_job *job,
@@ -811,10 +813,13 @@ static int walk_parallel(struct image_source *s, struct layer_job *jobs, size_t 
 	unsigned threads = image_walk_threads();
 	if (threads < 2 || njobs < 2 || (s->kind == SOURCE_ARCHIVE && s->compressed))
 		return 0;
-	struct parallel_ctx c = {
-	        .s = s, .root = -1, .want = want, .lock = PTHREAD_MUTEX_INITIALIZER};
-	if (s->kind == SOURCE_DIR &&
-	    (c.root = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	struct parallel_ctx c = {.s = s,
+	                         .root = -1,
+	                         .archive_fd = -1,
+	                         .want = want,
+	                         .lock = PTHREAD_MUTEX_INITIALIZER};
+	if (s->kind == SOURCE_DIR ? (c.root = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0
+	                          : (c.archive_fd = open(s->path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0; /* the serial pass reports it */
 	struct parallel_walk *walks = xcalloc(njobs, sizeof *walks);
 	size_t n = 0;
@@ -830,6 +835,7 @@ static int walk_parallel(struct image_source *s, struct layer_job *jobs, size_t 
 			if (fd < 0)
 				continue;
 			bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+			w->gzipped = ok && starts_gzipped(fd, 0);
 			close(fd);
 			if (!ok)
 				continue;
@@ -840,6 +846,7 @@ static int walk_parallel(struct image_source *s, struct layer_job *jobs, size_t 
 				continue;
 			w->m = m;
 			w->size = m->size;
+			w->gzipped = starts_gzipped(c.archive_fd, (off_t)m->data_off);
 		}
 		bool dup = false;
 		for (size_t k = 0; k < n && !dup; k++)
@@ -856,7 +863,6 @@ static int walk_parallel(struct image_source *s, struct layer_job *jobs, size_t 
 		 * from about a third as many gzip'd bytes, a plain walk reads headers and kept files */
 		c.tasks = xcalloc(2 * n, sizeof *c.tasks);
 		for (size_t i = 0; i < n; i++) {
-			walks[i].gzipped = blob_gzipped(&c, &walks[i]);
 			c.tasks[2 * i] = (struct parallel_task){&walks[i], true, walks[i].size};
 			c.tasks[2 * i + 1] = (struct parallel_task){
 			        &walks[i], false,
@@ -929,6 +935,8 @@ static int walk_parallel(struct image_source *s, struct layer_job *jobs, size_t 
 	free(walks);
 	if (c.root >= 0)
 		close(c.root);
+	if (c.archive_fd >= 0)
+		close(c.archive_fd);
 	return rc;
 }
 
