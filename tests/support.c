@@ -1,5 +1,7 @@
 #include "support.h"
 
+#include "image.h"
+
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -169,6 +171,31 @@ int serve_dir(const char *dir, int *pid)
 	unlink(portfile);
 	cr_assert(port > 0 && port < 65536, "the loopback server for %s did not start", dir);
 	return port;
+}
+
+void make_gzip_bomb(const char *path, int gib)
+{
+	cr_assert_eq(sh("python3 - '%s' %d <<'EOF'\n"
+	                "import gzip, io, sys, tarfile\n"
+	                "class Z(io.RawIOBase):\n"
+	                "    def __init__(s, n): s.n = n\n"
+	                "    def readable(s): return True\n"
+	                "    def readinto(s, b):\n"
+	                "        k = min(len(b), s.n); b[:k] = bytes(k); s.n -= k; return k\n"
+	                "with gzip.open(sys.argv[1], 'wb', 9) as g, "
+	                "tarfile.open(fileobj=g, mode='w|') as t:\n"
+	                "    i = tarfile.TarInfo('var/lib/dpkg/status'); i.size = int(sys.argv[2]) "
+	                "<< 30\n"
+	                "    t.addfile(i, io.BufferedReader(Z(i.size), 1 << 20))\n"
+	                "EOF",
+	                path, gib),
+	             0, "could not write %s", path);
+}
+
+void sha256_of_file(const char *path, char out[72])
+{
+	struct err e = {0};
+	cr_assert_eq(file_sha256(path, out, &e), 0, "%s", e.msg);
 }
 
 void make_aci(const char *layer, const char *name, const char *arch, const char *out)

@@ -48,6 +48,13 @@ int read_port(const char *dir, const char *name);
  */
 int serve_dir(const char *dir, int *pid);
 
+/* Write a gzip'd tar holding one file (var/lib/dpkg/status) of gib GiB of zeros to path: a
+ * decompression bomb of about 1 MiB per GiB (test fails if it cannot). */
+void make_gzip_bomb(const char *path, int gib);
+
+/* "sha256:<hex>" of the file at path into out (test fails if it cannot be read). */
+void sha256_of_file(const char *path, char out[72]);
+
 /* Read a whole file (test fails if it cannot). */
 char *slurp(const char *path, size_t *len);
 

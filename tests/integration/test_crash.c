@@ -66,6 +66,18 @@ static char *findings(void)
 	return b.data;
 }
 
+/* Load the bundled Debian list tests/data/<fixture> into the database (test fails if not). */
+static void load_debian_feed(const char *fixture)
+{
+	char src[4300];
+	snprintf(src, sizeof src, "debian=%s", data_path(fixture));
+	const char *upd[] = {lucid_path(), "--db", db, "update", "--feed", src, NULL};
+	struct run_result r = {0};
+	run_cmd(upd, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	run_free(&r);
+}
+
 static pid_t spawn(const char *const *argv, const char *log)
 {
 	pid_t pid = fork();
@@ -149,12 +161,8 @@ Test(crash, kill_during_feed_updates)
  */
 Test(crash, kill_during_indexing)
 {
-	char src[4300];
-	snprintf(src, sizeof src, "debian=%s", data_path("feeds/debian/DSA-list.gz"));
-	const char *upd[] = {lucid_path(), "--db", db, "update", "--feed", src, NULL};
+	load_debian_feed("feeds/debian/DSA-list.gz");
 	struct run_result r = {0};
-	run_cmd(upd, &r);
-	cr_assert_eq(r.status, 0, "%s", r.err);
 	char *want = findings();
 	const char *big = shared_path("images/debian-bookworm-layered.docker.tar.gz");
 	/* (data_path and shared_path share rotating buffers: keep a copy) */
@@ -401,21 +409,11 @@ Test(crash, kill_serve_under_load)
 	cr_assert_eq(sh("cp '%s' '%s/www/wheezy'", data_path("images/debian-7-wheezy.layer.tar.gz"),
 	                tmp),
 	             0);
-	cr_assert_eq(sh("sha256sum '%s/www/wheezy' | cut -c1-64 > '%s/sum'", tmp, tmp), 0);
-	char sumfile[4200], layer_digest[80], uri[256];
-	snprintf(sumfile, sizeof sumfile, "%s/sum", tmp);
-	size_t len;
-	char *sum = slurp(sumfile, &len);
-	snprintf(layer_digest, sizeof layer_digest, "sha256:%.64s", sum);
-	free(sum);
+	char layer_digest[72], uri[256], blob[4400];
+	snprintf(blob, sizeof blob, "%s/www/wheezy", tmp);
+	sha256_of_file(blob, layer_digest);
 	snprintf(uri, sizeof uri, "http://127.0.0.1:%d/blobs/wheezy", blob_port);
-	char src[4300];
-	snprintf(src, sizeof src, "debian=%s", data_path("feeds/debian/DLA-list.gz"));
-	const char *upd[] = {lucid_path(), "--db", db, "update", "--feed", src, NULL};
-	struct run_result r = {0};
-	run_cmd(upd, &r);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	run_free(&r);
+	load_debian_feed("feeds/debian/DLA-list.gz");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct indexing_client *ic = calloc(1, sizeof *ic);
 	ic->layer_uri = uri;

@@ -69,23 +69,12 @@ static void err_says(const char *what)
 	cr_assert_eq(sh("[ $(wc -l < '%s/err') -eq 1 ]", tmp), 0, "more than one line on stderr");
 }
 
-/* A gzip'd tar holding one file of gib GiB of zeros (about 1 MiB per GiB on disk). */
+/* A decompression bomb of gib GiB (tests/support.c) named name in the test's directory. */
 static void make_bomb(const char *name, int gib)
 {
-	cr_assert_eq(
-	        sh("cd '%s' && python3 - <<'EOF'\n"
-	           "import gzip, io, tarfile\n"
-	           "class Z(io.RawIOBase):\n"
-	           "    def __init__(s, n): s.n = n\n"
-	           "    def readable(s): return True\n"
-	           "    def readinto(s, b):\n"
-	           "        k = min(len(b), s.n); b[:k] = bytes(k); s.n -= k; return k\n"
-	           "with gzip.open('%s', 'wb', 9) as g, tarfile.open(fileobj=g, mode='w|') as t:\n"
-	           "    i = tarfile.TarInfo('var/lib/dpkg/status'); i.size = %d << 30\n"
-	           "    t.addfile(i, io.BufferedReader(Z(i.size), 1 << 20))\n"
-	           "EOF",
-	           tmp, name, gib),
-	        0);
+	char path[4400];
+	snprintf(path, sizeof path, "%s/%s", tmp, name);
+	make_gzip_bomb(path, gib);
 }
 
 /* A docker save archive (config named by its digest) whose manifest names layer n times. */
