@@ -594,6 +594,17 @@ static la_ssize_t ms_read(struct archive *inner, void *u, const void **out)
 	return n;
 }
 
+/* 0 when the job names no digest or the one its content has; else LUCID_EINTEGRITY, e set. */
+static int check_job_digest(const struct layer_job *job, const char *member, const char *content,
+                            struct err *e)
+{
+	if (!job->digest || strcmp(job->digest, content) == 0)
+		return 0;
+	return err_set(e, LUCID_EINTEGRITY,
+	               "layer %s: digest mismatch: the manifest says %s, the content is %s", member,
+	               job->digest, content);
+}
+
 /*
  * Walk one member stream into v; digest receives the sha256 of the stream's raw bytes (nothing
  * when ms->hashless: the caller hashes them apart, and checks the digest).
@@ -646,11 +657,7 @@ static int walk_stream(struct member_stream *ms, const struct layer_job *job,
 		return rc;
 	sha256_final(ms->hash, digest);
 	ms->hash = NULL;
-	if (rc == 0 && job->digest && strcmp(job->digest, digest) != 0)
-		rc = err_set(e, LUCID_EINTEGRITY,
-		             "layer %s: digest mismatch: the manifest says %s, the content is %s",
-		             job->member, job->digest, digest);
-	return rc;
+	return rc == 0 ? check_job_digest(job, job->member, digest, e) : rc;
 }
 
 /* ---- parallel walks ---- */
@@ -897,12 +904,8 @@ static int walk_parallel(struct image_source *s, struct layer_job *jobs, size_t 
 			if (w->rc == 0 && w->hash_rc < 0)
 				w->rc = err_set(&w->e, w->hash_rc, "layer %s: %s", w->job->member,
 				                strerror(-w->hash_rc));
-			else if (w->rc == 0 && strcmp(w->job->digest, w->digest) != 0)
-				w->rc = err_set(
-				        &w->e, LUCID_EINTEGRITY,
-				        "layer %s: digest mismatch: the manifest says %s, the "
-				        "content is %s",
-				        w->job->member, w->job->digest, w->digest);
+			else if (w->rc == 0)
+				w->rc = check_job_digest(w->job, w->job->member, w->digest, &w->e);
 			if (w->rc < 0) {
 				if (s->kind == SOURCE_ARCHIVE &&
 				    (w->rc == LUCID_EPARSE || w->rc == LUCID_EINTEGRITY)) {
@@ -918,13 +921,8 @@ static int walk_parallel(struct image_source *s, struct layer_job *jobs, size_t 
 				if (jobs[j].done || !jobs[j].member[0] ||
 				    !same_blob(s, &jobs[j], w))
 					continue;
-				if (jobs[j].digest && strcmp(jobs[j].digest, w->digest) != 0)
-					rc = err_set(
-					        e, LUCID_EINTEGRITY,
-					        "layer %s: digest mismatch: the manifest says %s, "
-					        "the content is %s",
-					        jobs[j].member, jobs[j].digest, w->digest);
-				else
+				rc = check_job_digest(&jobs[j], jobs[j].member, w->digest, e);
+				if (rc == 0)
 					rc = cb(user, &jobs[j], &w->v, w->digest, e);
 				jobs[j].done = true;
 			}
@@ -1049,12 +1047,8 @@ int image_walk_layers(struct image_source *s, struct layer_job *jobs, size_t njo
 			for (size_t j = i; j < njobs && rc == 0; j++) {
 				if (jobs[j].done || !names[j] || strcmp(names[j], name) != 0)
 					continue;
-				if (jobs[j].digest && strcmp(jobs[j].digest, digest) != 0)
-					rc = err_set(e, LUCID_EINTEGRITY,
-					             "layer %s: digest mismatch: the manifest says "
-					             "%s, the content is %s",
-					             name, jobs[j].digest, digest);
-				else
+				rc = check_job_digest(&jobs[j], name, digest, e);
+				if (rc == 0)
 					rc = cb(user, &jobs[j], &v, digest, e);
 				jobs[j].done = true;
 				pending--;
